@@ -9,18 +9,21 @@ package result
 
 // Round is a round's definition, authored by its organizers.
 type Round struct {
-	ID          string      `toml:"-"` // the folder name
-	Title       string      `toml:"title"`
-	Description string      `toml:"description,omitempty"` // trusted markdown
-	Start       string      `toml:"start,omitempty"`       // YYYY-MM-DD
-	End         string      `toml:"end,omitempty"`         // YYYY-MM-DD
-	Rule        string      `toml:"rule"`                  // win-rate rule, by name (see package ranking)
-	Aggregation string      `toml:"aggregation"`           // "geometric" or "arithmetic"
-	Note        string      `toml:"note,omitempty"`        // shown with the leaderboard
-	Tracks      []Track     `toml:"tracks"`
-	Stages      []Stage     `toml:"stages"`
-	Scenarios   []Scenario  `toml:"scenarios"`
-	Winners     *WinnerRule `toml:"winners,omitempty"`
+	ID   string `toml:"-"` // the folder name
+	Path string `toml:"-"` // where it was read from
+	// Results holds the submissions by track ID, each sorted by ID.
+	Results     map[string][]*Submission `toml:"-"`
+	Title       string                   `toml:"title"`
+	Description string                   `toml:"description,omitempty"` // trusted markdown
+	Start       string                   `toml:"start,omitempty"`       // YYYY-MM-DD
+	End         string                   `toml:"end,omitempty"`         // YYYY-MM-DD
+	Rule        string                   `toml:"rule"`                  // win-rate rule, by name (see package ranking)
+	Aggregation string                   `toml:"aggregation"`           // "geometric" or "arithmetic"
+	Note        string                   `toml:"note,omitempty"`        // shown with the leaderboard
+	Tracks      []Track                  `toml:"tracks"`
+	Stages      []Stage                  `toml:"stages"`
+	Scenarios   []Scenario               `toml:"scenarios"`
+	Winners     *WinnerRule              `toml:"winners,omitempty"`
 }
 
 // Track is one hardware track, ranked on its own.
@@ -105,12 +108,12 @@ type MetricValue struct {
 type Run struct {
 	Suite     string         `toml:"suite,omitempty"`
 	Protocol  string         `toml:"protocol,omitempty"`
-	Seed      int64          `toml:"seed,omitempty"`
-	Instances int            `toml:"instances,omitempty"`
-	Failed    int            `toml:"failed,omitempty"`
+	Seed      int64          `toml:"seed,omitzero"`
+	Instances int            `toml:"instances,omitzero"`
+	Failed    int            `toml:"failed,omitzero"`
 	Failures  map[string]int `toml:"failures,omitempty"` // reason -> count
-	Requests  int            `toml:"requests,omitempty"`
-	Tokens    int            `toml:"tokens,omitempty"` // generated tokens
+	Requests  int            `toml:"requests,omitzero"`
+	Tokens    int            `toml:"tokens,omitzero"` // generated tokens
 	Imported  string         `toml:"imported,omitempty"`
 }
 
