@@ -41,8 +41,9 @@ func (e *Error) Error() string {
 	return e.File + ": " + e.Msg
 }
 
-// decodeStrict decodes TOML into v and rejects unknown keys.
-func decodeStrict(path string, data []byte, v any) error {
+// DecodeStrict decodes TOML into v, rejecting unknown keys; errors are
+// *Error values naming path and line.
+func DecodeStrict(path string, data []byte, v any) error {
 	md, err := toml.Decode(string(data), v)
 	if err != nil {
 		var pe toml.ParseError
@@ -104,7 +105,7 @@ func ReadRound(path string) (*Round, error) {
 		return nil, err
 	}
 	var r Round
-	if err := decodeStrict(path, data, &r); err != nil {
+	if err := DecodeStrict(path, data, &r); err != nil {
 		return nil, err
 	}
 	r.ID = filepath.Base(filepath.Dir(path))
@@ -217,7 +218,7 @@ func ReadSubmission(path string, r *Round) (*Submission, error) {
 		return nil, err
 	}
 	var s Submission
-	if err := decodeStrict(path, data, &s); err != nil {
+	if err := DecodeStrict(path, data, &s); err != nil {
 		return nil, err
 	}
 	s.Path = path
