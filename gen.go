@@ -12,6 +12,7 @@ import (
 
 	"podium/ranking"
 	"podium/result"
+	"podium/site"
 )
 
 // command is one subcommand: it parses its own flags.
@@ -22,6 +23,9 @@ type command struct {
 
 var commands = []command{
 	{"leaderboard", "print a track's ranked board", leaderboard},
+	{"build", "build the static site into public/", site.BuildCommand},
+	{"serve", "serve the site locally, rebuilding on change", site.ServeCommand},
+	{"check", "validate content and results and check every link", site.CheckCommand},
 }
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }

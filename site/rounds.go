@@ -1,0 +1,685 @@
+package site
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"html/template"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"podium/ranking"
+	"podium/result"
+)
+
+// roundView is a round ready for templates.
+type roundView struct {
+	Round       *result.Round
+	Dir         string // "rounds/<id>/"
+	Tracks      []*trackView
+	Scenarios   []*scenarioView
+	Pages       []*contentPage // content/rounds/<id>/ pages
+	Current     bool
+	Archived    bool // older than the current round
+	Description template.HTML
+	Note        template.HTML
+	Formula     string
+	RuleName    string
+	Table       *table // stages, scenarios and metrics
+	metricIdx   map[metricKey]int
+	nMetrics    int
+	labels      []string // "scenario / metric", in the round's metric order
+}
+
+func (rv *roundView) count() int {
+	n := 0
+	for _, t := range rv.Tracks {
+		n += len(t.Board.Rows)
+	}
+	return n
+}
+
+// Title is the round's title, or its ID.
+func (rv *roundView) Title() string {
+	if rv.Round.Title != "" {
+		return rv.Round.Title
+	}
+	return rv.Round.ID
+}
+
+// trackView is one track's board and its pages.
+type trackView struct {
+	Track       result.Track
+	Board       *ranking.Board
+	Dir         string // "rounds/<id>/tracks/<track>/"
+	Table       *table
+	Charts      []chartSnippet
+	Subs        []*subView // in rank order
+	HasRepro    bool
+	HasHardware bool
+	HasEff      bool
+}
+
+// Name is the track's name, or its ID.
+func (tv *trackView) Name() string {
+	if tv.Track.Name != "" {
+		return tv.Track.Name
+	}
+	return tv.Track.ID
+}
+
+// subView is one submission's page.
+type subView struct {
+	Row            *ranking.Row
+	Sub            *result.Submission
+	Dir            string // the track's submissions/ folder
+	File           string // "<id>.html": one file per submission, no folder
+	Description    template.HTML
+	FirstStageRank int // 0 when the round has fewer than 2 stages
+	Stages         *table
+	Results        *table
+	Predictions    string    // URL of the published predictions, if any
+	Vals           []float64 // raw values in the round's metric order
+	Errs           []string
+}
+
+// scenarioView is one scenario's page.
+type scenarioView struct {
+	Scenario    result.Scenario
+	Slug        string
+	Dir         string
+	Stage       string
+	Description template.HTML // empty for secret scenarios
+	Tables      []*table      // one per track
+	Offset      int           // index of its first metric in the round's order
+}
+
+func (b *builder) rankRound(r *result.Round) (*roundView, error) {
+	rv := &roundView{Round: r, Dir: "rounds/" + r.ID + "/", Current: r == b.site.Current}
+	for i, x := range b.site.Rounds {
+		if x == r {
+			for _, y := range b.site.Rounds[i+1:] {
+				if y == b.site.Current {
+					rv.Archived = true
+				}
+			}
+		}
+	}
+	rv.RuleName = r.Rule
+	for _, t := range r.Tracks {
+		board, err := ranking.Rank(r, t.ID, r.Results[t.ID])
+		if err != nil {
+			return nil, fmt.Errorf("%s: track %s: %w", r.Path, t.ID, err)
+		}
+		if rv.Formula == "" {
+			rv.Formula = board.Formula()
+		}
+		tv := &trackView{Track: t, Board: board, Dir: rv.Dir + "tracks/" + t.ID + "/"}
+		for _, row := range board.Rows {
+			s := row.Submission
+			tv.HasRepro = tv.HasRepro || s.Reproduction != nil
+			tv.HasHardware = tv.HasHardware || s.Hardware != nil
+			tv.HasEff = tv.HasEff || s.Efficiency != nil
+		}
+		rv.Tracks = append(rv.Tracks, tv)
+	}
+	if rv.Formula == "" {
+		b := &ranking.Board{Round: r, Rule: ranking.Rule(r.Rule), Aggregation: r.Aggregation}
+		rv.Formula = b.Formula()
+	}
+	rv.metricIdx = map[metricKey]int{}
+	slugs := map[string]bool{}
+	for _, sc := range r.Scenarios {
+		slug := slugify(sc.Name)
+		for base, n := slug, 2; slugs[slug]; n++ {
+			slug = base + "-" + strconv.Itoa(n)
+		}
+		slugs[slug] = true
+		sv := &scenarioView{Scenario: sc, Slug: slug, Dir: rv.Dir + "scenarios/" + slug + "/", Offset: rv.nMetrics}
+		for _, m := range sc.Metrics {
+			rv.metricIdx[metricKey{sc.Name, m.Name}] = rv.nMetrics
+			rv.labels = append(rv.labels, sc.Name+" / "+m.Name)
+			rv.nMetrics++
+		}
+		for _, st := range r.Stages {
+			for _, name := range st.Scenarios {
+				if name == sc.Name {
+					sv.Stage = st.Name
+				}
+			}
+		}
+		rv.Scenarios = append(rv.Scenarios, sv)
+	}
+	return rv, nil
+}
+
+// slugify makes a path segment of a name.
+func slugify(s string) string {
+	var sb strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') || r == '_' || r == '.' {
+			if r == '.' && sb.Len() == 0 {
+				continue
+			}
+			sb.WriteRune(r)
+			dash = false
+		} else if !dash && sb.Len() > 0 {
+			sb.WriteByte('-')
+			dash = true
+		}
+	}
+	out := strings.TrimRight(sb.String(), "-")
+	if out == "" {
+		out = "scenario"
+	}
+	return out
+}
+
+// scenario returns the view of a scenario name.
+func (rv *roundView) scenario(name string) *scenarioView {
+	for _, s := range rv.Scenarios {
+		if s.Scenario.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+func (b *builder) renderRound(rv *roundView) error {
+	r := rv.Round
+	bp := b.site.BasePath
+	var err error
+	if rv.Description, err = b.trusted(r.Path, r.Description); err != nil {
+		return err
+	}
+	if rv.Note, err = b.trusted(r.Path, r.Note); err != nil {
+		return err
+	}
+	// The round's scenario table.
+	rv.Table = &table{ID: "scenarios", Caption: "Stages, scenarios and metrics", Columns: []column{
+		{Name: "stage"}, {Name: "weight", Num: true}, {Name: "scenario"}, {Name: "secret"}, {Name: "metric"}, {Name: "better"},
+	}}
+	for _, sv := range rv.Scenarios {
+		w := math.NaN()
+		for _, st := range r.Stages {
+			if st.Name == sv.Stage {
+				w = st.Weight
+			}
+		}
+		for _, m := range sv.Scenario.Metrics {
+			better := "higher"
+			if m.LowerIsBetter {
+				better = "lower"
+			}
+			rv.Table.Rows = append(rv.Table.Rows, []cell{
+				textCell(sv.Stage), numCell(w), linkCell(sv.Scenario.Name, bp+sv.Dir), textCell(yesNo(sv.Scenario.Secret)),
+				textCell(m.Name), textCell(better),
+			})
+		}
+	}
+	if err := b.putTable(rv.Dir, rv.Table); err != nil {
+		return err
+	}
+	for _, tv := range rv.Tracks {
+		if err := b.renderTrack(rv, tv); err != nil {
+			return err
+		}
+	}
+	err = parallel(len(rv.Scenarios), func(i int) error { return b.renderScenario(rv, rv.Scenarios[i]) })
+	if err != nil {
+		return err
+	}
+	if err := b.renderRoundPages(rv); err != nil {
+		return err
+	}
+	return nil
+}
+
+// renderRoundPages writes the round's overview and its content pages.
+func (b *builder) renderRoundPages(rv *roundView) error {
+	var body template.HTML
+	var src *source
+	for _, p := range rv.Pages {
+		if p.Out == rv.Dir+"index.html" {
+			body, src = p.Body, &p.src
+		}
+	}
+	for _, p := range rv.Pages {
+		if p.Out == rv.Dir+"index.html" {
+			continue
+		}
+		out, err := b.renderContentPage(p, rv)
+		if err != nil {
+			return err
+		}
+		if err := b.put(p.Out, out, &p.src); err != nil {
+			return err
+		}
+	}
+	pd := b.pageData(rv.Title(), rv.Dir, rv)
+	pd.Body = body
+	pd.Math = hasMath(string(body))
+	out, err := b.tpl.execute("round", pd)
+	if err != nil {
+		return err
+	}
+	return b.put(rv.Dir+"index.html", out, src)
+}
+
+func yesNo(v bool) string {
+	if v {
+		return "yes"
+	}
+	return "no"
+}
+
+// metricKey names a metric of a round.
+type metricKey struct{ scenario, metric string }
+
+// values returns a submission's raw values and errors in the round's
+// metric order (scenario by scenario); missing values are NaN.
+func (rv *roundView) values(s *result.Submission) ([]float64, []string) {
+	vals := make([]float64, rv.nMetrics)
+	errs := make([]string, rv.nMetrics)
+	for i := range vals {
+		vals[i] = math.NaN()
+	}
+	for _, sc := range s.Scenarios {
+		for _, mv := range sc.Metrics {
+			k, ok := rv.metricIdx[metricKey{sc.Name, mv.Name}]
+			if !ok {
+				continue
+			}
+			if mv.Value != nil {
+				vals[k] = *mv.Value
+			}
+			errs[k] = mv.Error
+		}
+	}
+	return vals, errs
+}
+
+// winRate finds a metric's win rate on a row.
+func winRate(board *ranking.Board, row *ranking.Row, scenario, metric string) float64 {
+	for k, m := range board.Metrics {
+		if m.Scenario == scenario && m.Name == metric && k < len(row.WinRates) {
+			return row.WinRates[k]
+		}
+	}
+	return math.NaN()
+}
+
+func (b *builder) renderTrack(rv *roundView, tv *trackView) error {
+	r := rv.Round
+	bp := b.site.BasePath
+	board := tv.Board
+	// First-stage ranks, for the rank-shift chart and submission pages.
+	firstRank := map[*result.Submission]int{}
+	if len(r.Stages) > 1 {
+		firstRank = stageRanks(board, r.Stages[0].Name)
+	}
+	t := &table{ID: "leaderboard", Caption: tv.Name() + " leaderboard"}
+	t.Columns = []column{{Name: "rank", Num: true}, {Name: "team"}, {Name: "submission"}, {Name: "base model"}, {Name: "score", Num: true, Title: rv.Formula}}
+	if len(r.Stages) > 1 {
+		for _, st := range r.Stages {
+			t.Columns = append(t.Columns, column{Name: st.Name, Num: true, Title: "stage score, weight " + fullNum(st.Weight)})
+		}
+	}
+	for _, sc := range r.Scenarios {
+		title := "mean win rate"
+		if sc.Secret {
+			title += " (secret holdout)"
+		}
+		t.Columns = append(t.Columns, column{Name: sc.Name, Num: true, Title: title})
+	}
+	if tv.HasRepro {
+		t.Columns = append(t.Columns, column{Name: "reproduction"})
+	}
+	if tv.HasHardware {
+		t.Columns = append(t.Columns, column{Name: "gpu"}, column{Name: "gpu memory GiB", Num: true})
+	}
+	if tv.HasEff {
+		t.Columns = append(t.Columns, column{Name: "tokens/s", Num: true}, column{Name: "J/instance", Num: true}, column{Name: "peak memory MiB", Num: true})
+	}
+	t.Columns = append(t.Columns, column{Name: "raw metrics"})
+
+	tv.Subs = make([]*subView, len(board.Rows))
+	t.Rows = make([][]cell, len(board.Rows))
+	for i := range board.Rows {
+		row := &board.Rows[i]
+		s := row.Submission
+		sv := &subView{Row: row, Sub: s, Dir: tv.Dir + "submissions/", File: s.ID + ".html", FirstStageRank: firstRank[s]}
+		tv.Subs[i] = sv
+		link := bp + sv.Dir + sv.File
+		cells := []cell{intCell(row.Rank), linkCell(s.Team, link), linkCell(s.ID, link), textCell(s.BaseModel), numCell(row.Score)}
+		if len(r.Stages) > 1 {
+			for _, st := range r.Stages {
+				cells = append(cells, numCell(row.Stages[st.Name]))
+			}
+		}
+		for _, sc := range r.Scenarios {
+			cells = append(cells, numCell(row.Scenarios[sc.Name]))
+		}
+		if tv.HasRepro {
+			cells = append(cells, reproCell(s.Reproduction))
+		}
+		if tv.HasHardware {
+			if h := s.Hardware; h != nil {
+				c := textCell(h.Name)
+				if !h.Eligible {
+					c.Text += " (not eligible)"
+					c.Value = c.Text
+				}
+				cells = append(cells, c, numCell(h.MemoryGiB))
+			} else {
+				cells = append(cells, textCell(""), numCell(math.NaN()))
+			}
+		}
+		if tv.HasEff {
+			if e := s.Efficiency; e != nil {
+				cells = append(cells, numCell(e.TokensPerSecond), numCell(e.JoulesPerInstance), numCell(e.PeakMemoryMiB))
+			} else {
+				cells = append(cells, numCell(math.NaN()), numCell(math.NaN()), numCell(math.NaN()))
+			}
+		}
+		sv.Vals, sv.Errs = rv.values(s)
+		rc := cell{Num: math.NaN(), Details: make([]detail, 0, len(sv.Vals))}
+		for k, v := range sv.Vals {
+			text := "missing"
+			if !math.IsNaN(v) {
+				text = fullNum(v)
+			}
+			rc.Details = append(rc.Details, detail{rv.labels[k], text})
+		}
+		rc.Text = strconv.Itoa(len(rc.Details)) + " metrics"
+		rc.Value = rc.Text
+		cells = append(cells, rc)
+		t.Rows[i] = cells
+	}
+	tv.Table = t
+	if err := b.put(tv.Dir+"leaderboard.csv", leaderboardCSV(t, rv.Round), nil); err != nil {
+		return err
+	}
+	if err := b.put(tv.Dir+"leaderboard.json", leaderboardJSON(rv, tv), nil); err != nil {
+		return err
+	}
+	t.CSV, t.JSON = bp+tv.Dir+"leaderboard.csv", bp+tv.Dir+"leaderboard.json"
+
+	charts, err := trackCharts(rv, tv, firstRank)
+	if err != nil {
+		return err
+	}
+	tv.Charts = charts
+	pd := b.pageData(tv.Name()+" · "+rv.Title(), tv.Dir, rv)
+	pd.Track = tv
+	pd.Charts = len(charts) > 0
+	out, err := b.tpl.execute("leaderboard", pd)
+	if err != nil {
+		return err
+	}
+	if err := b.put(tv.Dir+"index.html", out, nil); err != nil {
+		return err
+	}
+	tv.Table, tv.Charts = nil, nil // written: free them before the submission pages
+	// One page per submission, rendered on every core and handed on at
+	// once; the tables are dropped after, to keep memory flat.
+	return parallel(len(tv.Subs), func(i int) error {
+		sv := tv.Subs[i]
+		if err := b.fillSubmission(rv, tv, sv); err != nil {
+			return err
+		}
+		if err := b.publishPredictions(rv, sv); err != nil {
+			return err
+		}
+		pd := b.pageData(sv.Sub.Team+" · "+tv.Name(), sv.Dir+sv.File, rv)
+		pd.Track, pd.Sub = tv, sv
+		out, err := b.tpl.execute("submission", pd)
+		if err != nil {
+			return err
+		}
+		sv.Stages, sv.Results = nil, nil
+		return b.put(sv.Dir+sv.File, out, nil)
+	})
+}
+
+func reproCell(rp *result.Reproduction) cell {
+	if rp == nil {
+		return cell{Text: "", Num: math.NaN()}
+	}
+	c := textCell(rp.Status)
+	c.Class = "repro repro-" + slugify(rp.Status)
+	switch rp.Status {
+	case result.Reproduced:
+		c.Text = "✓ reproduced"
+	case result.Failed:
+		c.Text = "✗ failed"
+	case result.Pending:
+		c.Text = "… pending"
+	}
+	for _, why := range rp.Reasons {
+		c.Details = append(c.Details, detail{"reason", why})
+	}
+	return c
+}
+
+// stageRanks ranks a board's rows by one stage's score (competition
+// ranking; ties broken by submission ID, as the board is).
+func stageRanks(board *ranking.Board, stage string) map[*result.Submission]int {
+	rows := make([]*ranking.Row, len(board.Rows))
+	for i := range board.Rows {
+		rows[i] = &board.Rows[i]
+	}
+	sort.SliceStable(rows, func(a, c int) bool {
+		sa, sc := rows[a].Stages[stage], rows[c].Stages[stage]
+		if sa != sc {
+			return sa > sc || math.IsNaN(sc)
+		}
+		return rows[a].Submission.ID < rows[c].Submission.ID
+	})
+	ranks := map[*result.Submission]int{}
+	for i, row := range rows {
+		rank := i + 1
+		if i > 0 && row.Stages[stage] == rows[i-1].Stages[stage] {
+			rank = ranks[rows[i-1].Submission]
+		}
+		ranks[row.Submission] = rank
+	}
+	return ranks
+}
+
+// fillSubmission builds a submission page's tables.
+func (b *builder) fillSubmission(rv *roundView, tv *trackView, sv *subView) error {
+	r := rv.Round
+	bp := b.site.BasePath
+	s := sv.Sub
+	if s.Description != "" {
+		html, err := b.md.Untrusted([]byte(s.Description))
+		if err != nil {
+			return fmt.Errorf("%s: description: %w", s.Path, err)
+		}
+		sv.Description = template.HTML(html)
+	}
+	if len(r.Stages) > 1 {
+		sv.Stages = &table{ID: "stages", Caption: "Stage scores", Columns: []column{{Name: "stage"}, {Name: "weight", Num: true}, {Name: "score", Num: true}}}
+		for _, st := range r.Stages {
+			sv.Stages.Rows = append(sv.Stages.Rows, []cell{textCell(st.Name), numCell(st.Weight), numCell(sv.Row.Stages[st.Name])})
+		}
+	}
+	t := &table{ID: "results", Caption: "Raw metrics and win rates", Columns: []column{
+		{Name: "scenario"}, {Name: "mean win rate", Num: true}, {Name: "metric"}, {Name: "better"}, {Name: "value", Num: true}, {Name: "win rate", Num: true}, {Name: "error"},
+	}}
+	k := 0
+	for _, sc := range r.Scenarios {
+		scv := rv.scenario(sc.Name)
+		for _, m := range sc.Metrics {
+			v, errText := sv.Vals[k], sv.Errs[k]
+			k++
+			better := "higher"
+			if m.LowerIsBetter {
+				better = "lower"
+			}
+			val := numCell(v)
+			val.Text = val.Value
+			if math.IsNaN(v) {
+				val.Text = "missing"
+			}
+			t.Rows = append(t.Rows, []cell{
+				linkCell(sc.Name, bp+scv.Dir), numCell(sv.Row.Scenarios[sc.Name]), textCell(m.Name), textCell(better),
+				val, numCell(winRate(tv.Board, sv.Row, sc.Name, m.Name)), textCell(errText),
+			})
+		}
+	}
+	sv.Results = t
+	for _, t := range []*table{sv.Stages, sv.Results} {
+		if t != nil {
+			t.inline(s.ID + "-" + t.ID)
+		}
+	}
+	return nil
+}
+
+func (b *builder) renderScenario(rv *roundView, sv *scenarioView) error {
+	r := rv.Round
+	bp := b.site.BasePath
+	if !sv.Scenario.Secret {
+		var err error
+		if sv.Description, err = b.trusted(r.Path, sv.Scenario.Description); err != nil {
+			return err
+		}
+	}
+	for _, tv := range rv.Tracks {
+		t := &table{ID: tv.Track.ID, Caption: tv.Name()}
+		t.Columns = []column{{Name: "rank", Num: true}, {Name: "team"}, {Name: "submission"}, {Name: "mean win rate", Num: true}}
+		for _, m := range sv.Scenario.Metrics {
+			t.Columns = append(t.Columns, column{Name: m.Name, Num: true})
+		}
+		for _, sub := range tv.Subs {
+			link := bp + sub.Dir + sub.File
+			cells := []cell{intCell(sub.Row.Rank), linkCell(sub.Sub.Team, link), linkCell(sub.Sub.ID, link), numCell(sub.Row.Scenarios[sv.Scenario.Name])}
+			for k := range sv.Scenario.Metrics {
+				cells = append(cells, numCell(sub.Vals[sv.Offset+k]))
+			}
+			t.Rows = append(t.Rows, cells)
+		}
+		if err := b.putTable(sv.Dir, t); err != nil {
+			return err
+		}
+		sv.Tables = append(sv.Tables, t)
+	}
+	pd := b.pageData(sv.Scenario.Name+" · "+rv.Title(), sv.Dir, rv)
+	pd.Scenario = sv
+	out, err := b.tpl.execute("scenario", pd)
+	if err != nil {
+		return err
+	}
+	return b.put(sv.Dir+"index.html", out, nil)
+}
+
+// leaderboardJSON is a board in rank order, in the form of
+// `podium leaderboard --format json` plus the identity and raw values.
+func leaderboardJSON(rv *roundView, tv *trackView) []byte {
+	var sb bytes.Buffer
+	buf := jsonWriter{&sb}
+	r := rv.Round
+	sb.WriteString("[")
+	for i, row := range tv.Board.Rows {
+		if i > 0 {
+			sb.WriteString(",")
+		}
+		s := row.Submission
+		sb.WriteString("\n  {\"rank\": " + strconv.Itoa(row.Rank))
+		sb.WriteString(", \"submission\": ")
+		buf.str(s.ID)
+		sb.WriteString(", \"team\": ")
+		buf.str(s.Team)
+		sb.WriteString(", \"base_model\": ")
+		buf.str(s.BaseModel)
+		sb.WriteString(", \"score\": " + jsonNum(row.Score))
+		sb.WriteString(", \"stages\": {")
+		for k, st := range r.Stages {
+			if k > 0 {
+				sb.WriteString(", ")
+			}
+			buf.str(st.Name)
+			sb.WriteString(": " + jsonNum(row.Stages[st.Name]))
+		}
+		sb.WriteString("}, \"scenarios\": {")
+		for k, sc := range r.Scenarios {
+			if k > 0 {
+				sb.WriteString(", ")
+			}
+			buf.str(sc.Name)
+			sb.WriteString(": " + jsonNum(row.Scenarios[sc.Name]))
+		}
+		sb.WriteString("}, \"metrics\": {")
+		vals := tv.Subs[i].Vals
+		n := 0
+		for k, sc := range r.Scenarios {
+			if k > 0 {
+				sb.WriteString(", ")
+			}
+			buf.str(sc.Name)
+			sb.WriteString(": {")
+			for j, m := range sc.Metrics {
+				if j > 0 {
+					sb.WriteString(", ")
+				}
+				buf.str(m.Name)
+				sb.WriteString(": " + jsonNum(vals[n]))
+				n++
+			}
+			sb.WriteString("}")
+		}
+		sb.WriteString("}")
+		if s.Reproduction != nil {
+			sb.WriteString(", \"reproduction\": ")
+			buf.str(s.Reproduction.Status)
+		}
+		sb.WriteString("}")
+	}
+	sb.WriteString("\n]\n")
+	return sb.Bytes()
+}
+
+// jsonWriter writes JSON strings with <, > and & escaped.
+type jsonWriter struct{ buf *bytes.Buffer }
+
+func (w jsonWriter) str(s string) { writeJSONString(w.buf, s) }
+
+// leaderboardCSV is the table's CSV with the raw metrics spread into one
+// column per metric ("scenario/metric"), empty when missing.
+func leaderboardCSV(t *table, r *result.Round) []byte {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	last := len(t.Columns) - 1 // the raw metrics column
+	head := make([]string, 0, last+8)
+	for _, c := range t.Columns[:last] {
+		head = append(head, c.Name)
+	}
+	for _, sc := range r.Scenarios {
+		for _, m := range sc.Metrics {
+			head = append(head, sc.Name+"/"+m.Name)
+		}
+	}
+	w.Write(head)
+	rec := make([]string, 0, len(head))
+	for _, row := range t.Rows {
+		rec = rec[:0]
+		for _, c := range row[:last] {
+			rec = append(rec, c.Value)
+		}
+		for _, d := range row[last].Details {
+			v := d.Value
+			if v == "missing" {
+				v = ""
+			}
+			rec = append(rec, v)
+		}
+		w.Write(rec)
+	}
+	w.Flush()
+	return buf.Bytes()
+}

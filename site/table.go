@@ -1,0 +1,289 @@
+package site
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/csv"
+	"encoding/json"
+	"html/template"
+	"math"
+	"strconv"
+)
+
+// table is one table of a page, with its CSV and JSON downloads.
+type table struct {
+	ID      string // element id and download file base name
+	Caption string
+	Columns []column
+	Rows    [][]cell
+	CSV     string // URLs of the downloads
+	JSON    string
+	Name    string // file name of the downloads, without extension
+}
+
+type column struct {
+	Name  string // header text and JSON key
+	Num   bool   // numeric: right-aligned, sorted as numbers
+	Title string // tooltip
+}
+
+// cell is one table cell. Value is what the downloads hold (numbers in
+// full precision); Text is what the page shows.
+type cell struct {
+	Text    string
+	Value   string
+	Num     float64 // for numeric columns; NaN is missing
+	Link    string
+	Class   string
+	Details []detail // shown in a <details> under the text
+}
+
+type detail struct{ Key, Value string }
+
+// SortKey is the cell's data-sort attribute.
+func (c cell) SortKey() string { return c.Value }
+
+func textCell(s string) cell { return cell{Text: s, Value: s, Num: math.NaN()} }
+
+func linkCell(s, link string) cell { return cell{Text: s, Value: s, Link: link, Num: math.NaN()} }
+
+func numCell(v float64) cell {
+	if math.IsNaN(v) {
+		return cell{Text: "–", Num: v, Class: "num"}
+	}
+	return cell{Text: fmtNum(v), Value: fullNum(v), Num: v, Class: "num"}
+}
+
+func intCell(n int) cell {
+	return cell{Text: strconv.Itoa(n), Value: strconv.Itoa(n), Num: float64(n), Class: "num"}
+}
+
+// csvBytes writes the table as CSV: a header, then the values.
+func (t *table) csvBytes() []byte {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	head := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		head[i] = c.Name
+	}
+	w.Write(head)
+	rec := make([]string, len(t.Columns))
+	for _, r := range t.Rows {
+		for i := range t.Columns {
+			rec[i] = r[i].Value
+		}
+		w.Write(rec)
+	}
+	w.Flush()
+	return buf.Bytes()
+}
+
+// jsonBytes writes the table as a JSON array of objects, keys in column
+// order, numbers as numbers and missing numbers as null.
+func (t *table) jsonBytes() []byte {
+	keys := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		var k bytes.Buffer
+		if i > 0 {
+			k.WriteString(", ")
+		}
+		writeJSONString(&k, c.Name)
+		k.WriteString(": ")
+		keys[i] = k.String()
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(t.Rows) * len(t.Columns) * 24)
+	buf.WriteString("[")
+	for ri, r := range t.Rows {
+		if ri > 0 {
+			buf.WriteString(",")
+		}
+		buf.WriteString("\n  {")
+		for i, c := range t.Columns {
+			buf.WriteString(keys[i])
+			v := r[i]
+			switch {
+			case c.Num && math.IsNaN(v.Num):
+				buf.WriteString("null")
+			case c.Num && v.Value != "" && !math.IsInf(v.Num, 0):
+				buf.WriteString(v.Value) // already the shortest exact form
+			case c.Num:
+				buf.WriteString(jsonNum(v.Num))
+			default:
+				writeJSONString(&buf, v.Value)
+			}
+		}
+		buf.WriteString("}")
+	}
+	buf.WriteString("\n]\n")
+	return buf.Bytes()
+}
+
+func jsonNum(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "null"
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+// writeJSONString writes s as a JSON string, with <, > and & escaped.
+func writeJSONString(buf *bytes.Buffer, s string) {
+	plain := true
+	for i := 0; i < len(s) && plain; i++ {
+		c := s[i]
+		plain = c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	if plain {
+		buf.WriteByte('"')
+		buf.WriteString(s)
+		buf.WriteByte('"')
+		return
+	}
+	b, _ := json.Marshal(s) // never fails for a string
+	buf.Write(b)
+}
+
+// put adds the table's downloads beside the page at dir and sets its URLs.
+func (b *builder) putTable(dir string, t *table) error {
+	if err := b.put(dir+t.ID+".csv", t.csvBytes(), nil); err != nil {
+		return err
+	}
+	if err := b.put(dir+t.ID+".json", t.jsonBytes(), nil); err != nil {
+		return err
+	}
+	t.CSV = b.site.BasePath + dir + t.ID + ".csv"
+	t.JSON = b.site.BasePath + dir + t.ID + ".json"
+	return nil
+}
+
+// inline makes the table's downloads data: URLs inside the page, for the
+// small tables of pages that come by the thousand (a file each would cost
+// more to write than the page itself).
+func (t *table) inline(name string) {
+	t.Name = name
+	t.CSV = "data:text/csv;charset=utf-8;base64," + base64.StdEncoding.EncodeToString(t.csvBytes())
+	t.JSON = "data:application/json;charset=utf-8;base64," + base64.StdEncoding.EncodeToString(t.jsonBytes())
+}
+
+// HTML writes the table with its download links. It is written here
+// rather than in a template because leaderboards run to thousands of rows;
+// every text is escaped. The page is complete without scripts; podium.js
+// sorts on a header click, by data-sort values.
+func (t *table) HTML() template.HTML {
+	var b bytes.Buffer
+	b.Grow(512 + len(t.CSV) + len(t.JSON) + len(t.Rows)*len(t.Columns)*40)
+	b.WriteString(`<div class="table">` + "\n")
+	if t.CSV != "" {
+		b.WriteString(`<p class="downloads">Download this table: <a href="`)
+		esc(&b, t.CSV)
+		b.WriteString(`" download`)
+		if t.Name != "" {
+			b.WriteString(`="`)
+			esc(&b, t.Name+".csv")
+			b.WriteString(`"`)
+		}
+		b.WriteString(`>CSV</a> · <a href="`)
+		esc(&b, t.JSON)
+		b.WriteString(`" download`)
+		if t.Name != "" {
+			b.WriteString(`="`)
+			esc(&b, t.Name+".json")
+			b.WriteString(`"`)
+		}
+		b.WriteString(`>JSON</a></p>` + "\n")
+	}
+	b.WriteString(`<div class="scroll"><table class="sortable" id="table-`)
+	esc(&b, t.ID)
+	b.WriteString(`">`)
+	if t.Caption != "" {
+		b.WriteString("<caption>")
+		esc(&b, t.Caption)
+		b.WriteString("</caption>")
+	}
+	b.WriteString("\n<thead><tr>")
+	for _, c := range t.Columns {
+		b.WriteString(`<th scope="col"`)
+		if c.Num {
+			b.WriteString(` class="num" data-type="num"`)
+		}
+		if c.Title != "" {
+			b.WriteString(` title="`)
+			esc(&b, c.Title)
+			b.WriteString(`"`)
+		}
+		b.WriteString(">")
+		esc(&b, c.Name)
+		b.WriteString("</th>")
+	}
+	b.WriteString("</tr></thead>\n<tbody>\n")
+	for _, r := range t.Rows {
+		b.WriteString("<tr>")
+		for _, c := range r {
+			b.WriteString("<td")
+			if c.Class != "" {
+				b.WriteString(` class="`)
+				esc(&b, c.Class)
+				b.WriteString(`"`)
+			}
+			if c.Value != c.Text {
+				b.WriteString(` data-sort="`)
+				esc(&b, c.Value)
+				b.WriteString(`"`)
+			}
+			b.WriteString(">")
+			if len(c.Details) > 0 {
+				b.WriteString("<details><summary>")
+			}
+			if c.Link != "" {
+				b.WriteString(`<a href="`)
+				esc(&b, c.Link)
+				b.WriteString(`">`)
+				esc(&b, c.Text)
+				b.WriteString("</a>")
+			} else {
+				esc(&b, c.Text)
+			}
+			if len(c.Details) > 0 {
+				b.WriteString("</summary><dl>")
+				for _, d := range c.Details {
+					b.WriteString("<dt>")
+					esc(&b, d.Key)
+					b.WriteString("</dt><dd>")
+					esc(&b, d.Value)
+					b.WriteString("</dd>")
+				}
+				b.WriteString("</dl></details>")
+			}
+			b.WriteString("</td>")
+		}
+		b.WriteString("</tr>\n")
+	}
+	b.WriteString("</tbody>\n</table></div>\n</div>\n")
+	return template.HTML(b.String())
+}
+
+// esc writes s escaped for HTML text and quoted attributes.
+func esc(b *bytes.Buffer, s string) {
+	last := 0
+	for i := 0; i < len(s); i++ {
+		var r string
+		switch s[i] {
+		case '<':
+			r = "&lt;"
+		case '>':
+			r = "&gt;"
+		case '&':
+			r = "&amp;"
+		case '"':
+			r = "&#34;"
+		case '\'':
+			r = "&#39;"
+		default:
+			continue
+		}
+		b.WriteString(s[last:i])
+		b.WriteString(r)
+		last = i + 1
+	}
+	b.WriteString(s[last:])
+}
