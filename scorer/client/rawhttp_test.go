@@ -1,0 +1,140 @@
+package client
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// fakeTCP answers each request on a connection with the next canned
+// response, then closes the connection when close is set.
+func fakeTCP(t *testing.T, response string, closeAfter bool) (string, *atomic.Int64) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var conns atomic.Int64
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					n := 0
+					for {
+						line, err := br.ReadString('\n')
+						if err != nil {
+							return
+						}
+						if strings.HasPrefix(strings.ToLower(line), "content-length:") {
+							n = atoiTrim(line[len("content-length:"):])
+						}
+						if line == "\r\n" {
+							break
+						}
+					}
+					io.CopyN(io.Discard, br, int64(n))
+					c.Write([]byte(response))
+					if closeAfter {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String(), &conns
+}
+
+func atoiTrim(s string) int {
+	n, _ := strconv.Atoi(strings.TrimSpace(s))
+	return n
+}
+
+func TestRawClientReadsHTTPVariants(t *testing.T) {
+	body := `{"text": " ok", "tokens": [], "logprob": -1}`
+	cases := []struct {
+		name, resp string
+		closeAfter bool
+		wantConns  int64
+	}{
+		{"keep-alive", "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + itoa(len(body)) + "\r\n\r\n" + body, false, 1},
+		{"chunked with trailer", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"tex\r\n" + itoa16(len(body)-5) + ";ext=1\r\n" + body[5:] + "\r\n0\r\nX-Trailer: y\r\n\r\n", false, 1},
+		{"http/1.0 to EOF", "HTTP/1.0 200 OK\r\n\r\n" + body, true, 3},
+		{"http/1.0 with length", "HTTP/1.0 200 OK\r\nContent-Length: " + itoa(len(body)) + "\r\n\r\n" + body, true, 3},
+		{"close after each", "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: " + itoa(len(body)) + "\r\n\r\n" + body, true, 3},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			url, conns := fakeTCP(t, c.resp, c.closeAfter)
+			cl, _ := New(url, Options{Timeout: 2 * time.Second, Retries: -1})
+			for range 3 {
+				r, err := cl.Complete(context.Background(), Request{Prompt: "x"})
+				if err != nil || r.Text != " ok" || r.Logprob != -1 {
+					t.Fatalf("%+v, %v", r, err)
+				}
+			}
+			if conns.Load() != c.wantConns {
+				t.Errorf("%d connections, want %d", conns.Load(), c.wantConns)
+			}
+		})
+	}
+}
+
+// A kept-alive connection the server has since closed is retried once on a
+// fresh one, without counting as a failure.
+func TestRawClientRedialsAStaleConnection(t *testing.T) {
+	body := `{"text": "a"}`
+	url, conns := fakeTCP(t, "HTTP/1.1 200 OK\r\nContent-Length: "+itoa(len(body))+"\r\n\r\n"+body, true) // closes without saying so
+	cl, _ := New(url, Options{Timeout: 2 * time.Second, Retries: -1})
+	for range 3 {
+		if _, err := cl.Complete(context.Background(), Request{Prompt: "x"}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond) // let the close arrive
+	}
+	if conns.Load() != 3 {
+		t.Errorf("%d connections", conns.Load())
+	}
+}
+
+func itoa(n int) string   { return strconv.Itoa(n) }
+func itoa16(n int) string { return strconv.FormatInt(int64(n), 16) }
+
+// A connection last used under a context that is since canceled serves
+// the next request, under another context, normally; a canceled context
+// stops its own requests.
+func TestRawClientContexts(t *testing.T) {
+	body := `{"text": "a"}`
+	url, conns := fakeTCP(t, "HTTP/1.1 200 OK\r\nContent-Length: "+itoa(len(body))+"\r\n\r\n"+body, false)
+	cl, _ := New(url, Options{Timeout: 2 * time.Second, Retries: -1})
+	ctx, cancel := context.WithCancel(context.Background())
+	if _, err := cl.Complete(ctx, Request{Prompt: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	time.Sleep(20 * time.Millisecond)
+	if _, err := cl.Complete(ctx, Request{Prompt: "x"}); Reason(err) != "canceled" {
+		t.Errorf("canceled context: %v", err)
+	}
+	for range 3 {
+		if _, err := cl.Complete(context.Background(), Request{Prompt: "x"}); err != nil {
+			t.Fatalf("after another context was canceled: %v", err)
+		}
+	}
+	if conns.Load() > 2 {
+		t.Errorf("%d connections", conns.Load())
+	}
+}
