@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# demo.sh runs the whole job on the bundled sample: it serves a few
+# SIMULATED teams on both tracks, scores each with `scorer run` on the
+# generated `sample` suite into results/sample/, and builds the site into
+# public/. The same inputs give the same bytes, so a rerun changes nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=$PWD/bin
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+# id | team | track | accuracy | port
+teams=(
+	"aurora-1|Aurora Labs|4090|0.92|18411"
+	"basil-qlora|Basil & Co <QLoRA>|4090|0.75|18412"
+	"cirrus-7b|Cirrus|4090|0.55|18413"
+	"delta-mistral|Delta Team|a100|0.88|18414"
+	"ember-llama|Ember|a100|0.70|18415"
+)
+
+for t in "${teams[@]}"; do
+	IFS='|' read -r id team track acc port <<<"$t"
+	"$bin/scorer" simulate --suite sample --accuracy "$acc" --seed 1 --listen "127.0.0.1:$port" >/dev/null 2>&1 &
+	pids+=($!)
+done
+
+for t in "${teams[@]}"; do
+	IFS='|' read -r id team track acc port <<<"$t"
+	echo "== scoring $id ($team, track $track, simulated accuracy $acc)"
+	"$bin/scorer" run --endpoint "http://127.0.0.1:$port" --suite sample --round sample \
+		--track "$track" --submission "$id" --team "$team" --seed 1 --root .
+done
+
+cleanup
+pids=()
+
+"$bin/podium" build --root . --out public
+cat <<MSG
+
+The site is in public/. To view it, run
+  bin/podium serve
+and open http://127.0.0.1:8080/ (links are site-absolute, so file:// does not work).
+MSG
