@@ -46,6 +46,8 @@ func runCmd(args []string) error {
 	seed := fs.Int64("seed", 1, "seed for instance sampling and perturbations; sent with every request")
 	contextLen := fs.Int("context", 2048, "context window in `TOKENS`: prompt plus max tokens must fit")
 	team := fs.String("team", "", "team name (default: kept from an existing results file, else the submission ID)")
+	baseModel := fs.String("base-model", "", "the submission's base model `NAME` (default: kept from an existing results file)")
+	budget := fs.Int("budget", 0, "total instance `N` for a generated 2023 suite (neurips2023-*), shared out as the organizers did (0 = the 2023 budget)")
 	model := fs.String("model", "", "model name for --protocol openai (default: the first of /v1/models)")
 	timeout := fs.Duration("timeout", 120*time.Second, "per-request timeout, body included")
 	retries := fs.Int("retries", 2, "retries of a failed request (with jittered back-off)")
@@ -67,8 +69,10 @@ func runCmd(args []string) error {
 		hooks = append(hooks, ext(fs))
 	}
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: scorer run --endpoint URL [--protocol challenge|openai] --suite NAME|FILE [--data DIR] --round ROUND --track TRACK --submission ID [--root DIR] [--concurrency N] [--max-instances N] [--seed S]")
+		fmt.Fprintln(fs.Output(), "Usage: scorer run --endpoint URL [--protocol challenge|openai] --suite NAME|FILE [--data DIR] --round ROUND --track TRACK --submission ID [--root DIR] [--concurrency N] [--max-instances N] [--seed S] [--budget N] [--base-model NAME]")
 		fmt.Fprintln(fs.Output(), "\nScores the server on the suite; writes DIR/results/ROUND/TRACK/ID.toml and ID"+runner.PredictionsSuffix+" beside it.")
+		fmt.Fprintln(fs.Output(), "Tasks whose dataset files are missing under --data are dropped with a warning; the metrics they feed are recorded as missing.")
+		fmt.Fprintln(fs.Output(), "When DIR/results/ROUND/round.toml exists, the track and the suite's scenarios are checked against it first.")
 		fmt.Fprintln(fs.Output(), "A killed run resumes from its response cache when started again.\n\nFlags:")
 		fs.PrintDefaults()
 	}
@@ -91,11 +95,18 @@ func runCmd(args []string) error {
 	if *concurrency < 1 || *maxInstances < 0 || *contextLen < 1 {
 		return usageError{fmt.Errorf("--concurrency and --context must be positive, --max-instances not negative")}
 	}
-	suite, err := task.LoadSuite(*suiteName)
+	suite, err := loadSuite(suiteFlags{name: *suiteName, budget: *budget})
 	if err != nil {
 		return err
 	}
-	tasks, err := task.Build(suite, task.Options{DataDir: *data, Seed: *seed, MaxInstances: *maxInstances})
+	if err := checkRound(*root, *round, *track, suite, os.Stderr); err != nil {
+		return err
+	}
+	part, err := availableTasks(suite, *data, os.Stderr)
+	if err != nil {
+		return err
+	}
+	tasks, err := task.Build(part.Avail, task.Options{DataDir: *data, Seed: *seed, MaxInstances: *maxInstances})
 	if err != nil {
 		return err
 	}
@@ -144,8 +155,8 @@ func runCmd(args []string) error {
 			return err
 		}
 	}
-	path, err := rep.Write(runner.Meta{Root: *root, Round: *round, Track: *track, Submission: *submission, Team: *team,
-		Suite: suite.Name, Seed: *seed}, c.Protocol())
+	path, err := writeResults(rep, part, runner.Meta{Root: *root, Round: *round, Track: *track, Submission: *submission, Team: *team,
+		Suite: suite.Name, Seed: *seed}, *baseModel, c.Protocol(), *maxInstances)
 	if err != nil {
 		return err
 	}
@@ -163,6 +174,29 @@ func runCmd(args []string) error {
 	}
 	fmt.Fprintln(os.Stderr, "wrote", path)
 	return nil
+}
+
+// writeResults writes the predictions file and then the results TOML, each
+// atomically, as runner.Report.Write does, with the dropped tasks' metrics
+// recorded as missing and the base model set when given.
+func writeResults(rep *runner.Report, part *partial, m runner.Meta, baseModel, protocol string, maxInstances int) (string, error) {
+	sub, err := rep.Submission(m, protocol)
+	if err != nil {
+		return "", err
+	}
+	if baseModel != "" {
+		sub.BaseModel = baseModel
+	}
+	part.markMissing(sub, maxInstances)
+	path := result.Path(m.Root, m.Round, m.Track, m.Submission)
+	pred := filepath.Join(filepath.Dir(path), sub.Predictions)
+	if err := result.WriteAtomic(pred, rep.Predictions()); err != nil {
+		return "", fmt.Errorf("writing %s: %w", pred, err)
+	}
+	if err := result.WriteFile(path, sub); err != nil {
+		return "", fmt.Errorf("writing %s: %w", path, err)
+	}
+	return path, nil
 }
 
 func retriesOpt(n int) int {

@@ -27,8 +27,9 @@ func simulateCmd(args []string) error {
 	seed := fs.Int64("seed", 1, "seed deciding which instances are right; use the run's --seed so perturbed prompts are known")
 	contextLen := fs.Int("context", 0, "context window in tokens; longer requests fail with 400 (0 = unlimited)")
 	latency := fs.Duration("latency", 0, "delay added to every completion")
+	budget := fs.Int("budget", 0, "total instance `N` of a generated 2023 suite, as for scorer run (the simulation knows every instance either way)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: scorer simulate --suite NAME [--data DIR] --accuracy P --listen ADDR [--protocol challenge|openai]")
+		fmt.Fprintln(fs.Output(), "Usage: scorer simulate --suite NAME [--data DIR] --accuracy P --listen ADDR [--protocol challenge|openai] [--budget N]")
 		fmt.Fprintln(fs.Output(), "\nServes a SIMULATED submission: it answers each instance of the suite correctly with probability P,")
 		fmt.Fprintln(fs.Output(), "echoes prompts and pads answers like the real 2023 servers. Results scored against it are marked simulated.\n\nFlags:")
 		fs.PrintDefaults()
@@ -41,10 +42,15 @@ func simulateCmd(args []string) error {
 	if *suiteName == "" || !set["accuracy"] || *accuracy < 0 || *accuracy > 1 {
 		return usageError{fmt.Errorf("--suite and --accuracy (0 to 1) are required (see scorer simulate --help)")}
 	}
-	suite, err := task.LoadSuite(*suiteName)
+	full, err := loadSuite(suiteFlags{name: *suiteName, budget: *budget})
 	if err != nil {
 		return err
 	}
+	part, err := availableTasks(full, *data, os.Stderr)
+	if err != nil {
+		return err
+	}
+	suite := part.Avail
 	for i := range suite.Tasks {
 		suite.Tasks[i].MaxInstances = 0 // know every instance, whatever the run samples
 	}

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"podium/ranking"
@@ -158,10 +159,15 @@ func LowerIsBetter(metric string) bool {
 	return strings.Contains(metric, "Stereotypes") || strings.Contains(metric, "Representation")
 }
 
+// Holdouts are the hidden evaluation's secret scenarios: rounds made from
+// these files mark them `secret = true`, as the bundled hidden suite marks
+// their tasks, so that results scored into them keep their data off the site.
+var Holdouts = []string{"sam_sum", "corr2cause", "MATH", "ethics"}
+
 // finalStages are the 2023 final round's stages.
 var finalStages = []result.Stage{
 	{Name: "open", Weight: 1.0 / 3, Scenarios: []string{"MMLU", "TruthfulQA", "BIG-bench", "GSM8K", "BBQ"}},
-	{Name: "hidden", Weight: 2.0 / 3, Scenarios: []string{"sam_sum", "corr2cause", "MATH", "ethics"}},
+	{Name: "hidden", Weight: 2.0 / 3, Scenarios: Holdouts},
 }
 
 // Round builds the round definition of a file of the given kind.
@@ -173,7 +179,7 @@ func Round(f *File, kind, id, track string) (*result.Round, error) {
 	r := &result.Round{ID: id, Aggregation: ranking.Geometric, Tracks: []result.Track{{ID: track, Name: track}}}
 	var names []string
 	for _, g := range groups {
-		sc := result.Scenario{Name: g.Name}
+		sc := result.Scenario{Name: g.Name, Secret: slices.Contains(Holdouts, g.Name)}
 		for _, m := range g.Metrics {
 			sc.Metrics = append(sc.Metrics, result.Metric{Name: m, LowerIsBetter: LowerIsBetter(m)})
 		}

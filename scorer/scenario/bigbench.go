@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"podium/scorer/task"
 )
@@ -163,7 +164,7 @@ func orderedScores(raw json.RawMessage) ([]string, []float64, error) {
 // "Answer: ") frame each example, and a stop_string, when the task has one,
 // is the stop sequence (else the suite's stop is kept).
 func BigBenchFormat(dir, subset string, f *task.Format) error {
-	t, _, err := ReadBigBench(dir, subset)
+	t, err := bigBenchHeader(dir, subset)
 	if err != nil {
 		return err
 	}
@@ -181,4 +182,30 @@ func BigBenchFormat(dir, subset string, f *task.Format) error {
 		f.Stop = []string{*t.StopString}
 	}
 	return nil
+}
+
+// headers keeps each task.json's format fields (its examples dropped), so
+// that a task's four shot settings read the file once.
+var headers sync.Map // abs dir + "\x00" + subset -> *header
+
+type header struct {
+	once sync.Once
+	t    *BigBenchTask
+	err  error
+}
+
+func bigBenchHeader(dir, subset string) (*BigBenchTask, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	v, _ := headers.LoadOrStore(abs+"\x00"+subset, &header{})
+	h := v.(*header)
+	h.once.Do(func() {
+		h.t, _, h.err = ReadBigBench(dir, subset)
+		if h.err == nil {
+			h.t.Examples = nil
+		}
+	})
+	return h.t, h.err
 }

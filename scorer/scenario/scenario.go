@@ -35,6 +35,7 @@ func init() {
 	} {
 		task.RegisterSubsetLoader(name, memo(name, fn))
 	}
+	task.RegisterFormat("bigbench", BigBenchFormat)
 }
 
 // loaded keeps what each loader read, so that the several tasks of one
@@ -116,6 +117,26 @@ func lineError(path string, line int, format string, a ...any) error {
 // suite of the full 2023 run specs run over a partial copy of the data.
 // It reads the datasets in parallel; a later task.Build reuses what it read.
 func Available(s *task.Suite, dataDir string) (*task.Suite, []string, error) {
+	out, dropped, err := AvailableWhy(s, dataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	names := make([]string, len(dropped))
+	for i, d := range dropped {
+		names[i] = d.Task
+	}
+	return out, names, nil
+}
+
+// Dropped is a task left out for want of its data, and the missing file.
+type Dropped struct {
+	Task    string
+	Missing *MissingError
+}
+
+// AvailableWhy is Available that also says which file each dropped task
+// misses.
+func AvailableWhy(s *task.Suite, dataDir string) (*task.Suite, []Dropped, error) {
 	errs := make([]error, len(s.Tasks))
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
@@ -138,12 +159,12 @@ func Available(s *task.Suite, dataDir string) (*task.Suite, []string, error) {
 	wg.Wait()
 	out := *s
 	out.Tasks = nil
-	var dropped []string
+	var dropped []Dropped
 	for i, sp := range s.Tasks {
 		if err := errs[i]; err != nil {
 			var me *MissingError
 			if errors.As(err, &me) {
-				dropped = append(dropped, sp.Name)
+				dropped = append(dropped, Dropped{Task: sp.Name, Missing: me})
 				continue
 			}
 			return nil, nil, fmt.Errorf("task %q: %w", sp.Name, err)

@@ -67,6 +67,11 @@ func Build(s *Suite, opt Options) ([]*Task, error) {
 			return nil, fmt.Errorf("task %q: shots = %d but only %d training instances", sp.Name, sp.Shots, len(train))
 		}
 		t := &Task{Spec: sp, Format: sp.Format(), Pool: len(test)}
+		if hook, ok := lookupFormat(sp.Dataset); ok && sp.Dataset != "" {
+			if err := hook(opt.DataDir, sp.Subset, &t.Format); err != nil {
+				return nil, fmt.Errorf("task %q: dataset %q: format: %w", sp.Name, sp.Dataset, err)
+			}
+		}
 		// Few-shot examples depend on the task alone, so prompts (and cached
 		// responses) stay the same whatever the run's seed.
 		for _, j := range rngFor(0, sp.Name, "shots").Perm(len(train))[:sp.Shots] {

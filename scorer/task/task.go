@@ -36,11 +36,36 @@ type SubsetLoader func(dataDir, subset string) (train, test []Instance, err erro
 // fairness). It returns ok=false when the perturbation leaves it unchanged.
 type Perturber func(in Instance, seed int64) (out Instance, ok bool)
 
+// FormatHook adjusts a task's prompt format from its dataset's own files
+// (BIG-bench's task.json gives each task its instructions, prefixes and
+// stop string). Build calls it after the spec's format is filled in, so
+// what it sets wins over the spec's fields.
+type FormatHook func(dataDir, subset string, f *Format) error
+
 var (
 	regMu      sync.RWMutex
 	loaders    = map[string]SubsetLoader{}
 	perturbers = map[string]Perturber{}
+	formats    = map[string]FormatHook{}
 )
+
+// RegisterFormat sets the format hook of the dataset registered as name.
+// Call it from an init function. It panics on a duplicate name.
+func RegisterFormat(name string, fn FormatHook) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	if _, dup := formats[name]; dup {
+		panic("task: duplicate format hook " + name)
+	}
+	formats[name] = fn
+}
+
+func lookupFormat(name string) (FormatHook, bool) {
+	regMu.RLock()
+	defer regMu.RUnlock()
+	fn, ok := formats[name]
+	return fn, ok
+}
 
 // RegisterLoader makes a dataset loader available to specs as `dataset = name`.
 // Call it from an init function. It panics on a duplicate name.

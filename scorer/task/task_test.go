@@ -311,3 +311,45 @@ func TestCutAtStop(t *testing.T) {
 		}
 	}
 }
+
+// A dataset's format hook sees the data folder and subset, and what it
+// sets wins over the spec's fields, in few-shot examples and question alike.
+func TestFormatHookOverridesTheSpec(t *testing.T) {
+	RegisterLoader("test_hooked", func(string) ([]Instance, []Instance, error) {
+		return []Instance{{ID: "t1", Input: "1+1", References: []Reference{{Text: "2"}}}},
+			[]Instance{{ID: "e1", Input: "2+3", References: []Reference{{Text: "5"}}}}, nil
+	})
+	var gotDir string
+	RegisterFormat("test_hooked", func(dir, subset string, f *Format) error {
+		gotDir = dir
+		if subset != "" {
+			return os.ErrNotExist
+		}
+		f.Instructions, f.InputPrefix, f.OutputPrefix, f.Stop = "Add.", "\n", " = ", []string{"\n"}
+		return nil
+	})
+	s, err := ParseSuite([]byte("name='h'\ndataset='test_hooked'\nadapter='generation'\ninput_prefix='Q: '\nshots=1\nmetrics=['exact_match']\n"), "h.toml", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks, err := Build(s, Options{DataDir: "DATA"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk := tasks[0]
+	if got, want := tk.Prompt(&tk.Eval[0]).Text(), "Add.\n\n\n1+1\n = 2\n\n\n2+3\n ="; got != want || gotDir != "DATA" {
+		t.Errorf("prompt %q, want %q (hook saw data %q)", got, want, gotDir)
+	}
+	if len(tk.Format.Stop) != 1 || tk.Format.Stop[0] != "\n" {
+		t.Errorf("stop %q", tk.Format.Stop)
+	}
+	s.Tasks[0].Subset = "x"
+	RegisterSubsetLoader("test_hooked_sub", func(string, string) ([]Instance, []Instance, error) {
+		return nil, []Instance{{ID: "e", References: []Reference{{Text: "a"}}}}, nil
+	})
+	RegisterFormat("test_hooked_sub", func(string, string, *Format) error { return os.ErrNotExist })
+	s.Tasks[0].Dataset, s.Tasks[0].Shots = "test_hooked_sub", 0
+	if _, err := Build(s, Options{}); err == nil || !strings.Contains(err.Error(), `task "h": dataset "test_hooked_sub": format:`) {
+		t.Errorf("hook error: %v", err)
+	}
+}
