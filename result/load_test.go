@@ -53,9 +53,9 @@ func writeTree(t *testing.T, files map[string]string) string {
 
 func TestLoadRound(t *testing.T) {
 	root := writeTree(t, map[string]string{
-		"results/r1/round.toml":                roundTOML,
-		"results/r1/4090/a.toml":               subTOML,
-		"results/r1/4090/b.toml":               strings.NewReplacer(`"a"`, `"b"`, "value = 0.5\n", "error = \"timed out\"\n").Replace(subTOML),
+		"results/r1/round.toml":               roundTOML,
+		"results/r1/4090/a.toml":              subTOML,
+		"results/r1/4090/b.toml":              strings.NewReplacer(`"a"`, `"b"`, "value = 0.5\n", "error = \"timed out\"\n").Replace(subTOML),
 		"results/r1/4090/a.predictions.jsonl": "{}\n",
 		"results/r1/4090/a.audit.toml":        "anything = 1\n",
 	})

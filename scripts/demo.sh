@@ -11,26 +11,26 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-# id | team | track | accuracy | port
+# id | team | base model | track | accuracy | port
 teams=(
-	"aurora-1|Aurora Labs|4090|0.92|18411"
-	"basil-qlora|Basil & Co <QLoRA>|4090|0.75|18412"
-	"cirrus-7b|Cirrus|4090|0.55|18413"
-	"delta-mistral|Delta Team|a100|0.88|18414"
-	"ember-llama|Ember|a100|0.70|18415"
+	"aurora-1|Aurora Labs|mistralai/Mistral-7B-v0.1|4090|0.92|18411"
+	"basil-qlora|Basil & Co <QLoRA>|meta-llama/Llama-2-7b-hf|4090|0.75|18412"
+	"cirrus-7b|Cirrus|Qwen/Qwen-7B|4090|0.55|18413"
+	"delta-mistral|Delta Team|mistralai/Mistral-7B-v0.1|a100|0.88|18414"
+	"ember-llama|Ember|meta-llama/Llama-2-13b-hf|a100|0.70|18415"
 )
 
 for t in "${teams[@]}"; do
-	IFS='|' read -r id team track acc port <<<"$t"
+	IFS='|' read -r id team model track acc port <<<"$t"
 	"$bin/scorer" simulate --suite sample --accuracy "$acc" --seed 1 --listen "127.0.0.1:$port" >/dev/null 2>&1 &
 	pids+=($!)
 done
 
 for t in "${teams[@]}"; do
-	IFS='|' read -r id team track acc port <<<"$t"
+	IFS='|' read -r id team model track acc port <<<"$t"
 	echo "== scoring $id ($team, track $track, simulated accuracy $acc)"
 	"$bin/scorer" run --endpoint "http://127.0.0.1:$port" --suite sample --round sample \
-		--track "$track" --submission "$id" --team "$team" --seed 1 --root .
+		--track "$track" --submission "$id" --team "$team" --base-model "$model" --seed 1 --root .
 done
 
 cleanup
