@@ -9,9 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/BurntSushi/toml"
 )
@@ -218,8 +221,11 @@ func ReadSubmission(path string, r *Round) (*Submission, error) {
 		return nil, err
 	}
 	var s Submission
-	if err := DecodeStrict(path, data, &s); err != nil {
-		return nil, err
+	if !fastSubmission(data, &s) {
+		s = Submission{}
+		if err := DecodeStrict(path, data, &s); err != nil {
+			return nil, err
+		}
 	}
 	s.Path = path
 	fail := func(line int, format string, a ...any) error {
@@ -293,6 +299,9 @@ func LoadRound(root, id string) (*Round, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Every results file, in the order they are reported: folder by
+	// folder, then by name.
+	var all []string
 	for _, e := range entries {
 		if !e.IsDir() {
 			continue
@@ -306,17 +315,60 @@ func LoadRound(root, id string) (*Round, error) {
 		}
 		sort.Strings(files)
 		for _, f := range files {
-			if isSidecar(f) {
-				continue
+			if !isSidecar(f) {
+				all = append(all, f)
 			}
-			s, err := ReadSubmission(f, r)
-			if err != nil {
-				return nil, err
-			}
-			r.Results[s.Track] = append(r.Results[s.Track], s)
 		}
 	}
+	subs, err := readSubmissions(all, r)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range subs {
+		r.Results[s.Track] = append(r.Results[s.Track], s)
+	}
 	return r, nil
+}
+
+// readSubmissions reads files on every core. It returns them in order, or
+// the error of the first file (in that order) that has one, as reading them
+// one by one would.
+func readSubmissions(files []string, r *Round) ([]*Submission, error) {
+	subs := make([]*Submission, len(files))
+	errs := make([]error, len(files))
+	workers := min(runtime.GOMAXPROCS(0), len(files))
+	var next, failed atomic.Int64
+	failed.Store(int64(len(files)))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1) - 1
+				// Files after a known error cannot be the first error.
+				if i >= int64(len(files)) || i > failed.Load() {
+					return
+				}
+				subs[i], errs[i] = ReadSubmission(files[i], r)
+				if errs[i] != nil {
+					for {
+						f := failed.Load()
+						if i >= f || failed.CompareAndSwap(f, i) {
+							break
+						}
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return subs, nil
 }
 
 // isSidecar reports files that live beside results but are not results.

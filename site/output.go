@@ -1,7 +1,9 @@
 package site
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -28,6 +30,7 @@ type output struct {
 	size    int64
 
 	dir   string   // on disk: the folder written
+	prev  string   // the site built before into the same place, if any
 	dirs  sync.Map // folders made
 	jobs  chan writeJob
 	wg    sync.WaitGroup
@@ -36,8 +39,9 @@ type output struct {
 }
 
 type writeJob struct {
-	path string
-	data []byte
+	path   string
+	data   []byte
+	mirror string // the root copy, if any
 }
 
 func newOutput(dir, current string) *output {
@@ -81,6 +85,7 @@ func (o *output) put(p string, data []byte, src *source) error {
 		return fmt.Errorf("%stwo pages would be written to /%s", where, p)
 	}
 	o.add(p, data, src)
+	mirror := ""
 	if o.prefix != "" && strings.HasPrefix(p, o.prefix) {
 		dst := strings.TrimPrefix(p, o.prefix)
 		// Submission pages keep their one address; a page of the site's
@@ -88,7 +93,13 @@ func (o *output) put(p string, data []byte, src *source) error {
 		if !(strings.HasPrefix(dst, "tracks/") && strings.Contains(dst, "/submissions/")) && !o.paths[dst] {
 			o.add(dst, data, src)
 			o.mirrors[dst] = true
+			mirror = dst
 		}
+	}
+	if o.files == nil {
+		o.mu.Unlock()
+		o.jobs <- writeJob{p, data, mirror}
+		o.mu.Lock()
 	}
 	return nil
 }
@@ -105,11 +116,7 @@ func (o *output) add(p string, data []byte, src *source) {
 	}
 	if o.files != nil {
 		o.files[p] = data
-		return
 	}
-	o.mu.Unlock()
-	o.jobs <- writeJob{p, data}
-	o.mu.Lock()
 }
 
 func (o *output) has(p string) bool {
@@ -121,19 +128,71 @@ func (o *output) has(p string) bool {
 func (o *output) writer() {
 	defer o.wg.Done()
 	for j := range o.jobs {
-		if d := path.Dir(j.path); d != "." {
-			if _, made := o.dirs.Load(d); !made {
-				if err := os.MkdirAll(filepath.Join(o.dir, filepath.FromSlash(d)), 0o755); err != nil {
-					o.fail(err)
-				}
-				o.dirs.Store(d, true)
+		full := o.file(j.path)
+		if !o.reuse(j.path, full, j.data) {
+			if err := os.WriteFile(full, j.data, 0o644); err != nil {
+				o.fail(err)
+				continue
 			}
 		}
-		if err := os.WriteFile(filepath.Join(o.dir, filepath.FromSlash(j.path)), j.data, 0o644); err != nil {
-			o.fail(err)
+		if j.mirror == "" {
+			continue
+		}
+		// The root copy shares the file: same bytes, no second write.
+		// Where links fail (some file systems), it is written out.
+		m := o.file(j.mirror)
+		if os.Link(full, m) != nil {
+			if err := os.WriteFile(m, j.data, 0o644); err != nil {
+				o.fail(err)
+			}
 		}
 	}
 }
+
+// file returns where a site path lies on disk, making its folder.
+func (o *output) file(p string) string {
+	if d := path.Dir(p); d != "." {
+		if _, made := o.dirs.Load(d); !made {
+			if err := os.MkdirAll(filepath.Join(o.dir, filepath.FromSlash(d)), 0o755); err != nil {
+				o.fail(err)
+			}
+			o.dirs.Store(d, true)
+		}
+	}
+	return filepath.Join(o.dir, filepath.FromSlash(p))
+}
+
+// reuse links the previous build's file at p into the new site when its
+// bytes are the same: a rebuild then writes only what changed. The
+// previous site is only read, so a failed build leaves it as it was.
+func (o *output) reuse(p, full string, data []byte) bool {
+	if o.prev == "" {
+		return false
+	}
+	old := filepath.Join(o.prev, filepath.FromSlash(p))
+	f, err := os.Open(old)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm() != 0o644 || fi.Size() != int64(len(data)) {
+		return false
+	}
+	bp := chunkPool.Get().(*[]byte)
+	defer chunkPool.Put(bp)
+	buf := *bp
+	for rest := data; len(rest) > 0; {
+		n, err := io.ReadFull(f, buf[:min(len(buf), len(rest))])
+		if err != nil || !bytes.Equal(buf[:n], rest[:n]) {
+			return false
+		}
+		rest = rest[n:]
+	}
+	return os.Link(old, full) == nil
+}
+
+var chunkPool = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
 func (o *output) fail(err error) { o.wonce.Do(func() { o.werr = err }) }
 

@@ -1,8 +1,11 @@
 package site
 
 import (
+	"bytes"
+	"fmt"
 	"html/template"
 	"strings"
+	"sync"
 )
 
 // siteView is what every page knows of the site.
@@ -38,6 +41,43 @@ type pageData struct {
 	Track    *trackView
 	Sub      *subView
 	Scenario *scenarioView
+
+	set   *template.Template // the template set rendering the page
+	once  *sync.Map          // fragments made by Once, by name and round
+	onces int                // calls to Once on this page
+}
+
+// Once renders the named template for the page once per round and reuses
+// the HTML on every other page of that round: for fragments that depend on
+// nothing but .Site and .Round (the site header, the round's menu), which
+// thousands of submission pages would otherwise each make again.
+func (p *pageData) Once(name string) (template.HTML, error) {
+	round := ""
+	if p.Round != nil {
+		round = p.Round.Round.ID
+	}
+	key := name + "\x00" + round
+	if p.once != nil {
+		if h, ok := p.once.Load(key); ok {
+			return h.(template.HTML), nil
+		}
+	}
+	if p.set == nil {
+		return "", fmt.Errorf("Once %q: no template set", name)
+	}
+	p.onces++
+	if p.onces > 16 {
+		return "", fmt.Errorf("Once %q: too deep", name) // a fragment calling itself
+	}
+	var buf bytes.Buffer
+	if err := p.set.ExecuteTemplate(&buf, name, p); err != nil {
+		return "", err
+	}
+	h := template.HTML(buf.String())
+	if p.once != nil {
+		p.once.Store(key, h)
+	}
+	return h, nil
 }
 
 // URL returns the link to a site-relative path.

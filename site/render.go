@@ -11,11 +11,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // templates holds one template set per page kind, each with the base.
 type templates struct {
-	sets map[string]*template.Template
+	sets  map[string]*template.Template
+	sizes map[string]*atomic.Int64 // the size of a page of each kind, so far
+	once  sync.Map                 // see pageData.Once
 }
 
 // The page kinds a theme provides, as templates/<kind>.html.
@@ -40,7 +43,7 @@ func loadTemplates(theme fs.FS) (*templates, error) {
 			return nil, fmt.Errorf("theme: %w", err)
 		}
 	}
-	t := &templates{sets: map[string]*template.Template{}}
+	t := &templates{sets: map[string]*template.Template{}, sizes: map[string]*atomic.Int64{}}
 	for _, kind := range pageKinds {
 		name := "templates/" + kind + ".html"
 		data, err := fs.ReadFile(theme, name)
@@ -55,6 +58,7 @@ func loadTemplates(theme fs.FS) (*templates, error) {
 			return nil, fmt.Errorf("theme: %w", err)
 		}
 		t.sets[kind] = set
+		t.sizes[kind] = new(atomic.Int64)
 	}
 	return t, nil
 }
@@ -65,14 +69,46 @@ func (t *templates) execute(kind string, data any) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("theme has no %s template", kind)
 	}
-	buf := bufPool.Get().(*bytes.Buffer)
-	defer bufPool.Put(buf)
-	buf.Reset()
-	if err := set.ExecuteTemplate(buf, "base.html", data); err != nil {
+	if pd, ok := data.(*pageData); ok {
+		pd.set, pd.once = set, &t.once
+	}
+	hint := t.sizes[kind]
+	size := int(hint.Load())
+	// Pages of a kind that runs large (leaderboards) get a buffer of their
+	// own, handed on as it is; the small ones, by the thousand, share
+	// pooled buffers and are copied out.
+	large := size > largePage
+	var buf *bytes.Buffer
+	if large {
+		buf = bytes.NewBuffer(make([]byte, 0, size))
+	} else {
+		buf = bufPool.Get().(*bytes.Buffer)
+		buf.Reset()
+		buf.Grow(size)
+	}
+	err := set.ExecuteTemplate(buf, "base.html", data)
+	if n := int64(buf.Len()); n > hint.Load() {
+		hint.Store(n + n/8)
+	}
+	if large {
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", kind, err)
+		}
+		return buf.Bytes(), nil
+	}
+	defer func() {
+		if buf.Cap() <= largePage {
+			bufPool.Put(buf)
+		}
+	}()
+	if err != nil {
 		return nil, fmt.Errorf("template %s: %w", kind, err)
 	}
 	return bytes.Clone(buf.Bytes()), nil
 }
+
+// largePage is the size past which a page's buffer is not pooled.
+const largePage = 256 << 10
 
 // bufPool keeps page buffers between pages: thousands of submission pages
 // would otherwise grow a buffer each.

@@ -60,6 +60,8 @@ type trackView struct {
 	HasRepro    bool
 	HasHardware bool
 	HasEff      bool
+	winIdx      []int                      // see winIndex
+	firstRank   map[*result.Submission]int // ranks after the first stage
 }
 
 // Name is the track's name, or its ID.
@@ -178,16 +180,6 @@ func slugify(s string) string {
 	return out
 }
 
-// scenario returns the view of a scenario name.
-func (rv *roundView) scenario(name string) *scenarioView {
-	for _, s := range rv.Scenarios {
-		if s.Scenario.Name == name {
-			return s
-		}
-	}
-	return nil
-}
-
 func (b *builder) renderRound(rv *roundView) error {
 	r := rv.Round
 	bp := b.site.BasePath
@@ -223,19 +215,28 @@ func (b *builder) renderRound(rv *roundView) error {
 	if err := b.putTable(rv.Dir, rv.Table); err != nil {
 		return err
 	}
+	// Every track's submissions and values first: scenario pages show them
+	// all. Then every page of the round on every core, the large ones
+	// first, so that no core waits for one leaderboard at the end.
 	for _, tv := range rv.Tracks {
-		if err := b.renderTrack(rv, tv); err != nil {
-			return err
+		b.prepareTrack(rv, tv)
+	}
+	var jobs []func() error
+	for _, tv := range rv.Tracks {
+		jobs = append(jobs, func() error { return b.renderLeaderboard(rv, tv) })
+	}
+	for _, sv := range rv.Scenarios {
+		jobs = append(jobs, func() error { return b.renderScenario(rv, sv) })
+	}
+	for _, tv := range rv.Tracks {
+		for _, sv := range tv.Subs {
+			jobs = append(jobs, func() error { return b.renderSubmission(rv, tv, sv) })
 		}
 	}
-	err = parallel(len(rv.Scenarios), func(i int) error { return b.renderScenario(rv, rv.Scenarios[i]) })
-	if err != nil {
+	if err := parallel(len(jobs), func(i int) error { return jobs[i]() }); err != nil {
 		return err
 	}
-	if err := b.renderRoundPages(rv); err != nil {
-		return err
-	}
-	return nil
+	return b.renderRoundPages(rv)
 }
 
 // renderRoundPages writes the round's overview and its content pages.
@@ -302,25 +303,52 @@ func (rv *roundView) values(s *result.Submission) ([]float64, []string) {
 	return vals, errs
 }
 
-// winRate finds a metric's win rate on a row.
-func winRate(board *ranking.Board, row *ranking.Row, scenario, metric string) float64 {
-	for k, m := range board.Metrics {
-		if m.Scenario == scenario && m.Name == metric && k < len(row.WinRates) {
-			return row.WinRates[k]
+// winIndex maps the round's metrics, in order, to their places in a
+// board's win rates; -1 where the board has no such metric.
+func winIndex(rv *roundView, board *ranking.Board) []int {
+	idx := make([]int, rv.nMetrics)
+	for i := range idx {
+		idx[i] = -1
+	}
+	for k := len(board.Metrics) - 1; k >= 0; k-- { // the first match wins
+		m := board.Metrics[k]
+		if i, ok := rv.metricIdx[metricKey{m.Scenario, m.Name}]; ok {
+			idx[i] = k
 		}
 	}
-	return math.NaN()
+	return idx
 }
 
-func (b *builder) renderTrack(rv *roundView, tv *trackView) error {
+// prepareTrack lays out a track's submissions in rank order with their
+// raw values.
+func (b *builder) prepareTrack(rv *roundView, tv *trackView) {
 	r := rv.Round
-	bp := b.site.BasePath
 	board := tv.Board
 	// First-stage ranks, for the rank-shift chart and submission pages.
-	firstRank := map[*result.Submission]int{}
+	tv.firstRank = map[*result.Submission]int{}
 	if len(r.Stages) > 1 {
-		firstRank = stageRanks(board, r.Stages[0].Name)
+		tv.firstRank = stageRanks(board, r.Stages[0].Name)
 	}
+	tv.Subs = make([]*subView, len(board.Rows))
+	for i := range board.Rows {
+		row := &board.Rows[i]
+		s := row.Submission
+		sv := &subView{Row: row, Sub: s, Dir: tv.Dir + "submissions/", File: s.ID + ".html", FirstStageRank: tv.firstRank[s]}
+		sv.Vals, sv.Errs = rv.values(s)
+		tv.Subs[i] = sv
+	}
+	tv.winIdx = winIndex(rv, board)
+}
+
+// renderLeaderboard writes a track's leaderboard page, its downloads and
+// charts.
+func (b *builder) renderLeaderboard(rv *roundView, track *trackView) error {
+	r := rv.Round
+	bp := b.site.BasePath
+	board := track.Board
+	// The page's own view: other pages read track at the same time.
+	tv := new(trackView)
+	*tv = *track
 	t := &table{ID: "leaderboard", Caption: tv.Name() + " leaderboard"}
 	t.Columns = []column{{Name: "rank", Num: true}, {Name: "team"}, {Name: "submission"}, {Name: "base model"}, {Name: "score", Num: true, Title: rv.Formula}}
 	if len(r.Stages) > 1 {
@@ -346,13 +374,11 @@ func (b *builder) renderTrack(rv *roundView, tv *trackView) error {
 	}
 	t.Columns = append(t.Columns, column{Name: "raw metrics"})
 
-	tv.Subs = make([]*subView, len(board.Rows))
 	t.Rows = make([][]cell, len(board.Rows))
 	for i := range board.Rows {
 		row := &board.Rows[i]
 		s := row.Submission
-		sv := &subView{Row: row, Sub: s, Dir: tv.Dir + "submissions/", File: s.ID + ".html", FirstStageRank: firstRank[s]}
-		tv.Subs[i] = sv
+		sv := tv.Subs[i]
 		link := bp + sv.Dir + sv.File
 		cells := []cell{intCell(row.Rank), linkCell(s.Team, link), linkCell(s.ID, link), textCell(s.BaseModel), numCell(row.Score)}
 		if len(r.Stages) > 1 {
@@ -385,7 +411,6 @@ func (b *builder) renderTrack(rv *roundView, tv *trackView) error {
 				cells = append(cells, numCell(math.NaN()), numCell(math.NaN()), numCell(math.NaN()))
 			}
 		}
-		sv.Vals, sv.Errs = rv.values(s)
 		rc := cell{Num: math.NaN(), Details: make([]detail, 0, len(sv.Vals))}
 		for k, v := range sv.Vals {
 			text := "missing"
@@ -408,7 +433,7 @@ func (b *builder) renderTrack(rv *roundView, tv *trackView) error {
 	}
 	t.CSV, t.JSON = bp+tv.Dir+"leaderboard.csv", bp+tv.Dir+"leaderboard.json"
 
-	charts, err := trackCharts(rv, tv, firstRank)
+	charts, err := trackCharts(rv, tv, tv.firstRank)
 	if err != nil {
 		return err
 	}
@@ -420,29 +445,26 @@ func (b *builder) renderTrack(rv *roundView, tv *trackView) error {
 	if err != nil {
 		return err
 	}
-	if err := b.put(tv.Dir+"index.html", out, nil); err != nil {
+	return b.put(tv.Dir+"index.html", out, nil)
+}
+
+// renderSubmission writes one submission's page; its tables are dropped
+// after, to keep memory flat.
+func (b *builder) renderSubmission(rv *roundView, tv *trackView, sv *subView) error {
+	if err := b.fillSubmission(rv, tv, sv); err != nil {
 		return err
 	}
-	tv.Table, tv.Charts = nil, nil // written: free them before the submission pages
-	// One page per submission, rendered on every core and handed on at
-	// once; the tables are dropped after, to keep memory flat.
-	return parallel(len(tv.Subs), func(i int) error {
-		sv := tv.Subs[i]
-		if err := b.fillSubmission(rv, tv, sv); err != nil {
-			return err
-		}
-		if err := b.publishPredictions(rv, sv); err != nil {
-			return err
-		}
-		pd := b.pageData(sv.Sub.Team+" · "+tv.Name(), sv.Dir+sv.File, rv)
-		pd.Track, pd.Sub = tv, sv
-		out, err := b.tpl.execute("submission", pd)
-		if err != nil {
-			return err
-		}
-		sv.Stages, sv.Results = nil, nil
-		return b.put(sv.Dir+sv.File, out, nil)
-	})
+	if err := b.publishPredictions(rv, sv); err != nil {
+		return err
+	}
+	pd := b.pageData(sv.Sub.Team+" · "+tv.Name(), sv.Dir+sv.File, rv)
+	pd.Track, pd.Sub = tv, sv
+	out, err := b.tpl.execute("submission", pd)
+	if err != nil {
+		return err
+	}
+	sv.Stages, sv.Results = nil, nil
+	return b.put(sv.Dir+sv.File, out, nil)
 }
 
 func reproCell(rp *result.Reproduction) cell {
@@ -511,12 +533,14 @@ func (b *builder) fillSubmission(rv *roundView, tv *trackView, sv *subView) erro
 	t := &table{ID: "results", Caption: "Raw metrics and win rates", Columns: []column{
 		{Name: "scenario"}, {Name: "mean win rate", Num: true}, {Name: "metric"}, {Name: "better"}, {Name: "value", Num: true}, {Name: "win rate", Num: true}, {Name: "error"},
 	}}
+	t.Rows = make([][]cell, 0, rv.nMetrics)
+	cells := make([]cell, 7*rv.nMetrics) // one allocation for the rows
 	k := 0
-	for _, sc := range r.Scenarios {
-		scv := rv.scenario(sc.Name)
+	for j, sc := range r.Scenarios {
+		link := linkCell(sc.Name, bp+rv.Scenarios[j].Dir)
+		mean := numCell(sv.Row.Scenarios[sc.Name])
 		for _, m := range sc.Metrics {
 			v, errText := sv.Vals[k], sv.Errs[k]
-			k++
 			better := "higher"
 			if m.LowerIsBetter {
 				better = "lower"
@@ -526,10 +550,14 @@ func (b *builder) fillSubmission(rv *roundView, tv *trackView, sv *subView) erro
 			if math.IsNaN(v) {
 				val.Text = "missing"
 			}
-			t.Rows = append(t.Rows, []cell{
-				linkCell(sc.Name, bp+scv.Dir), numCell(sv.Row.Scenarios[sc.Name]), textCell(m.Name), textCell(better),
-				val, numCell(winRate(tv.Board, sv.Row, sc.Name, m.Name)), textCell(errText),
-			})
+			win := math.NaN()
+			if w := tv.winIdx[k]; w >= 0 && w < len(sv.Row.WinRates) {
+				win = sv.Row.WinRates[w]
+			}
+			row := cells[7*k : 7*k+7 : 7*k+7]
+			row[0], row[1], row[2], row[3], row[4], row[5], row[6] = link, mean, textCell(m.Name), textCell(better), val, numCell(win), textCell(errText)
+			t.Rows = append(t.Rows, row)
+			k++
 		}
 	}
 	sv.Results = t
@@ -550,12 +578,17 @@ func (b *builder) renderScenario(rv *roundView, sv *scenarioView) error {
 			return err
 		}
 	}
+	// The page's own view, so that its tables go with it.
+	view := new(scenarioView)
+	*view = *sv
+	sv = view
 	for _, tv := range rv.Tracks {
 		t := &table{ID: tv.Track.ID, Caption: tv.Name()}
 		t.Columns = []column{{Name: "rank", Num: true}, {Name: "team"}, {Name: "submission"}, {Name: "mean win rate", Num: true}}
 		for _, m := range sv.Scenario.Metrics {
 			t.Columns = append(t.Columns, column{Name: m.Name, Num: true})
 		}
+		t.Rows = make([][]cell, 0, len(tv.Subs))
 		for _, sub := range tv.Subs {
 			link := bp + sub.Dir + sub.File
 			cells := []cell{intCell(sub.Row.Rank), linkCell(sub.Sub.Team, link), linkCell(sub.Sub.ID, link), numCell(sub.Row.Scenarios[sv.Scenario.Name])}

@@ -71,10 +71,11 @@ type builder struct {
 }
 
 // Generate builds the site in memory without writing anything.
-func Generate(opts Options) (*Site, error) { return generate(opts, "") }
+func Generate(opts Options) (*Site, error) { return generate(opts, "", "") }
 
-// generate builds the site in memory, or into the folder dir.
-func generate(opts Options, dir string) (*Site, error) {
+// generate builds the site in memory, or into the folder dir; prev, if
+// not empty, is the site built before, whose unchanged files are reused.
+func generate(opts Options, dir, prev string) (*Site, error) {
 	if opts.Root == "" {
 		opts.Root = "."
 	}
@@ -139,6 +140,7 @@ func generate(opts Options, dir string) (*Site, error) {
 		current = s.Current.ID
 	}
 	out := newOutput(dir, current)
+	out.prev = prev
 	if len(secrets) > 0 {
 		out.secrets = indexSecrets(secrets)
 	}
@@ -240,6 +242,7 @@ func Build(opts Options) (*Site, error) {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, err
 	}
+	prev := ""
 	if fi, err := os.Stat(out); err == nil {
 		if !fi.IsDir() {
 			return nil, fmt.Errorf("%s exists and is not a folder", out)
@@ -247,12 +250,13 @@ func Build(opts Options) (*Site, error) {
 		if err := checkOutDir(out); err != nil {
 			return nil, err
 		}
+		prev = out
 	}
 	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(out)+".new-")
 	if err != nil {
 		return nil, err
 	}
-	s, err := generate(opts, tmp)
+	s, err := generate(opts, tmp, prev)
 	if err == nil {
 		err = os.Chmod(tmp, 0o755)
 	}

@@ -157,6 +157,19 @@ func TestRoundsArchive(t *testing.T) {
 			t.Error("the round switcher does not list both rounds")
 		}
 	}
+	// The header and round menu, made once per round, name each page's own
+	// round.
+	for _, id := range []string{"2023", "2024"} {
+		for _, p := range []string{"rounds/" + id + "/tracks/track1/submissions/sub-0001.html", "rounds/" + id + "/scenarios/scenario_01/index.html"} {
+			page := string(s.Files[p])
+			if !strings.Contains(page, "<summary>Round: Synthetic round "+id+"</summary>") {
+				t.Errorf("%s: the switcher does not name round %s", p, id)
+			}
+			if !strings.Contains(page, `<nav class="roundnav" aria-label="Round">`+"\n"+`<a href="/rounds/`+id+`/">`) {
+				t.Errorf("%s: the round menu is not round %s's", p, id)
+			}
+		}
+	}
 	// A config can keep an older round at the root.
 	writeTree(t, root, map[string]string{"content/site.toml": "current = \"2023\"\n"})
 	s = mustGenerate(t, Options{Root: root})

@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // table is one table of a page, with its CSV and JSON downloads.
@@ -161,8 +162,19 @@ func (b *builder) putTable(dir string, t *table) error {
 // more to write than the page itself).
 func (t *table) inline(name string) {
 	t.Name = name
-	t.CSV = "data:text/csv;charset=utf-8;base64," + base64.StdEncoding.EncodeToString(t.csvBytes())
-	t.JSON = "data:application/json;charset=utf-8;base64," + base64.StdEncoding.EncodeToString(t.jsonBytes())
+	t.CSV = dataURL("data:text/csv;charset=utf-8;base64,", t.csvBytes())
+	t.JSON = dataURL("data:application/json;charset=utf-8;base64,", t.jsonBytes())
+}
+
+// dataURL is prefix followed by data in base64.
+func dataURL(prefix string, data []byte) string {
+	var sb strings.Builder
+	sb.Grow(len(prefix) + base64.StdEncoding.EncodedLen(len(data)))
+	sb.WriteString(prefix)
+	w := base64.NewEncoder(base64.StdEncoding, &sb)
+	w.Write(data)
+	w.Close()
+	return sb.String()
 }
 
 // HTML writes the table with its download links. It is written here
@@ -170,8 +182,8 @@ func (t *table) inline(name string) {
 // every text is escaped. The page is complete without scripts; podium.js
 // sorts on a header click, by data-sort values.
 func (t *table) HTML() template.HTML {
-	var b bytes.Buffer
-	b.Grow(512 + len(t.CSV) + len(t.JSON) + len(t.Rows)*len(t.Columns)*40)
+	var b strings.Builder
+	b.Grow(t.htmlSize())
 	b.WriteString(`<div class="table">` + "\n")
 	if t.CSV != "" {
 		b.WriteString(`<p class="downloads">Download this table: <a href="`)
@@ -262,8 +274,33 @@ func (t *table) HTML() template.HTML {
 	return template.HTML(b.String())
 }
 
+// htmlSize is about the length of the table's HTML, escaping aside, so
+// that it is written without growing.
+func (t *table) htmlSize() int {
+	n := 512 + len(t.CSV) + len(t.JSON) + len(t.Caption)
+	for _, c := range t.Columns {
+		n += 64 + len(c.Name) + len(c.Title)
+	}
+	for _, r := range t.Rows {
+		n += 12
+		for _, c := range r {
+			n += 32 + len(c.Text) + len(c.Value) + len(c.Class)
+			if c.Link != "" {
+				n += 16 + len(c.Link)
+			}
+			if len(c.Details) > 0 {
+				n += 48
+				for _, d := range c.Details {
+					n += 18 + len(d.Key) + len(d.Value)
+				}
+			}
+		}
+	}
+	return n + n/32
+}
+
 // esc writes s escaped for HTML text and quoted attributes.
-func esc(b *bytes.Buffer, s string) {
+func esc(b *strings.Builder, s string) {
 	last := 0
 	for i := 0; i < len(s); i++ {
 		var r string

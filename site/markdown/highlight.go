@@ -121,13 +121,58 @@ func renderFencedCode(w util.BufWriter, source []byte, node ast.Node, entering, 
 		_, _ = w.WriteString("</code></pre>\n")
 		return ast.WalkSkipChildren, nil
 	}
-	it, err := lx.Tokenise(nil, code.String())
-	if err != nil {
-		return ast.WalkStop, err
+	key := lang + "\x00" + code.String()
+	html, ok := highlighted.get(key)
+	if !ok {
+		it, err := lx.Tokenise(nil, code.String())
+		if err != nil {
+			return ast.WalkStop, err
+		}
+		var out bytes.Buffer
+		if err := formatter.Format(&out, styles.Get(Style), it); err != nil {
+			return ast.WalkStop, err
+		}
+		html = out.Bytes()
+		highlighted.put(key, html)
 	}
-	if err := formatter.Format(w, styles.Get(Style), it); err != nil {
-		return ast.WalkStop, err
-	}
+	_, _ = w.Write(html)
 	_ = w.WriteByte('\n')
 	return ast.WalkSkipChildren, nil
+}
+
+// highlighted keeps the HTML of code blocks already highlighted, by
+// language and code: the same snippet on many pages (an install command, a
+// config file) is lexed once, and a rebuild under `podium serve` lexes
+// only what changed. Chroma's output depends on nothing else.
+var highlighted = &codeCache{max: 16 << 20}
+
+// codeCache is a map of bounded size; when full, it is emptied.
+type codeCache struct {
+	mu   sync.Mutex
+	m    map[string][]byte
+	size int
+	max  int
+}
+
+func (c *codeCache) get(key string) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b, ok := c.m[key]
+	return b, ok
+}
+
+func (c *codeCache) put(key string, html []byte) {
+	n := len(key) + len(html)
+	if n > c.max/16 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || c.size+n > c.max {
+		c.m, c.size = map[string][]byte{}, 0
+	}
+	if _, dup := c.m[key]; !dup {
+		c.m[key] = html
+		c.size += n
+	}
 }
