@@ -5,20 +5,20 @@
 package client
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/valyala/fasthttp"
 )
 
 // Protocols.
@@ -104,8 +104,9 @@ type Options struct {
 type HTTP struct {
 	base   string
 	opt    Options
-	hc     *http.Client
-	raw    *rawHTTP // plain-http endpoints
+	hc     *fasthttp.HostClient
+	conns  connSet  // open connections, closed when a context is canceled
+	watch  sync.Map // context.Context -> *watch
 	calls  atomic.Int64
 	noTok  atomic.Bool
 	model  atomic.Pointer[string]
@@ -145,17 +146,8 @@ func New(base string, opt Options) (*HTTP, error) {
 	if opt.Concurrency <= 0 {
 		opt.Concurrency = 32
 	}
-	tr := &http.Transport{
-		Proxy:               nil,
-		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:        opt.Concurrency * 2,
-		MaxIdleConnsPerHost: opt.Concurrency * 2,
-		IdleConnTimeout:     90 * time.Second,
-	}
-	c := &HTTP{base: strings.TrimRight(u.String(), "/"), opt: opt, hc: &http.Client{Transport: tr}, random: rand.Float64}
-	if u.Scheme == "http" && u.RawQuery == "" {
-		c.raw = newRawHTTP(u.Host, strings.TrimRight(u.EscapedPath(), "/"), opt.Concurrency*2)
-	}
+	c := &HTTP{base: strings.TrimRight(u.String(), "/"), opt: opt, random: rand.Float64}
+	c.hc = newHostClient(u, opt, &c.conns)
 	m := opt.Model
 	c.model.Store(&m)
 	return c, nil
@@ -180,9 +172,11 @@ func (c *HTTP) Calls() int64 { return c.calls.Load() }
 // Close releases idle connections.
 func (c *HTTP) Close() {
 	c.hc.CloseIdleConnections()
-	if c.raw != nil {
-		c.raw.closeIdle()
-	}
+	c.watch.Range(func(k, v any) bool {
+		v.(*watch).stop()
+		c.watch.Delete(k)
+		return true
+	})
 }
 
 // Complete asks for one completion.
@@ -261,10 +255,17 @@ func (c *HTTP) WaitHealthy(ctx context.Context, wait time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	delay := c.opt.Backoff
+	var err error
 	for {
-		err := c.healthOnce(ctx)
-		if err == nil {
+		e := c.healthOnce(ctx)
+		if e == nil {
 			return nil
+		}
+		// An attempt cut short by the wait's own deadline says less than
+		// the one before it (connection refused, http 503, ...).
+		dl, _ := ctx.Deadline()
+		if err == nil || (ctx.Err() == nil && time.Now().Before(dl)) {
+			err = e
 		}
 		sleep := c.jitter(delay)
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < sleep {
@@ -299,6 +300,12 @@ func (c *HTTP) healthOnce(ctx context.Context) error {
 
 type noRetry struct{}
 
+// retryable says whether a failed call may succeed if sent again.
+func retryable(err error) bool {
+	var ce *Error
+	return errors.As(err, &ce) && ce.retry
+}
+
 func (c *HTTP) jitter(d time.Duration) time.Duration {
 	return time.Duration(float64(d) * (0.5 + c.random()))
 }
@@ -312,9 +319,7 @@ func (c *HTTP) call(ctx context.Context, method, path string, body any, parse fu
 // callSim is call, also saying whether the server marked itself simulated.
 func (c *HTTP) callSim(ctx context.Context, method, path string, body any, parse func([]byte) error) (bool, error) {
 	var payload []byte
-	if raw, ok := body.(rawJSON); ok {
-		payload = raw
-	} else if body != nil {
+	if body != nil {
 		var err error
 		if payload, err = json.Marshal(body); err != nil {
 			return false, &Error{Endpoint: path, Reason: "bad request", Detail: err.Error()}
@@ -327,8 +332,7 @@ func (c *HTTP) callSim(ctx context.Context, method, path string, body any, parse
 	delay := c.opt.Backoff
 	for attempt := 0; ; attempt++ {
 		sim, err := c.once(ctx, method, path, payload, parse)
-		var ce *Error
-		if err == nil || !errors.As(err, &ce) || !ce.retry || attempt >= retries || ctx.Err() != nil {
+		if err == nil || !retryable(err) || attempt >= retries || ctx.Err() != nil {
 			return sim, err
 		}
 		select {
@@ -338,95 +342,6 @@ func (c *HTTP) callSim(ctx context.Context, method, path string, body any, parse
 		}
 		delay = min(delay*2, c.opt.MaxBackoff)
 	}
-}
-
-func (c *HTTP) once(ctx context.Context, method, path string, payload []byte, parse func([]byte) error) (bool, error) {
-	c.calls.Add(1)
-	var r *rawResponse
-	var err error
-	if c.raw != nil {
-		// The deadline goes on the connection: no timer context per call.
-		deadline := time.Now().Add(c.opt.Timeout)
-		if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
-			deadline = dl
-		}
-		r, err = c.raw.do(ctx, deadline, method, path, payload, c.opt.MaxBody)
-		if errors.Is(err, context.DeadlineExceeded) {
-			return false, &Error{Endpoint: path, Reason: "timeout", retry: true}
-		}
-	} else {
-		tctx, cancel := context.WithTimeout(ctx, c.opt.Timeout)
-		defer cancel()
-		r, err = c.stdDo(tctx, method, path, payload)
-		if err != nil {
-			return false, transportError(path, tctx, err)
-		}
-	}
-	if err != nil {
-		return false, transportError(path, ctx, err)
-	}
-	if r.tooLarge {
-		return false, &Error{Endpoint: path, Reason: "body too large", Detail: fmt.Sprintf("over %d bytes", c.opt.MaxBody)}
-	}
-	if r.status/100 != 2 {
-		code := r.status
-		return false, &Error{Endpoint: path, Reason: fmt.Sprintf("http %d", code), Detail: snippet(r.body),
-			retry: code >= 500 || code == http.StatusTooManyRequests || code == http.StatusRequestTimeout}
-	}
-	clean, nan := sanitizeJSON(r.body)
-	if err := parse(clean); err != nil {
-		return false, &Error{Endpoint: path, Reason: "invalid json", Detail: err.Error() + ": " + snippet(r.body), retry: true}
-	}
-	if nan {
-		return false, &Error{Endpoint: path, Reason: "nan logprob", Detail: "the response holds NaN"}
-	}
-	return r.simulated, nil
-}
-
-// stdDo sends a request through net/http (https endpoints).
-func (c *HTTP) stdDo(ctx context.Context, method, path string, payload []byte) (*rawResponse, error) {
-	var rd io.Reader
-	if payload != nil {
-		rd = bytes.NewReader(payload)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
-	if err != nil {
-		return nil, err
-	}
-	if payload != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, c.opt.MaxBody+1))
-	if err != nil {
-		return nil, err
-	}
-	r := &rawResponse{status: resp.StatusCode, body: b, simulated: resp.Header.Get(SimulatedHeader) == "true"}
-	if int64(len(b)) > c.opt.MaxBody {
-		r.tooLarge, r.body = true, nil
-	}
-	return r, nil
-}
-
-// SimulatedHeader marks responses from `scorer simulate`.
-const SimulatedHeader = "X-Podium-Simulated"
-
-func transportError(path string, ctx context.Context, err error) error {
-	if ctx.Err() == context.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded) {
-		return &Error{Endpoint: path, Reason: "timeout", retry: true}
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return &Error{Endpoint: path, Reason: "timeout", retry: true}
-	}
-	if errors.Is(err, context.Canceled) {
-		return &Error{Endpoint: path, Reason: "canceled", Detail: err.Error()}
-	}
-	return &Error{Endpoint: path, Reason: "connection error", Detail: err.Error(), retry: true}
 }
 
 func snippet(b []byte) string {

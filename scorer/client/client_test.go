@@ -2,14 +2,13 @@ package client
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -254,18 +253,18 @@ func TestNewRejectsBadEndpoints(t *testing.T) {
 	}
 }
 
-func TestProcessRequestEncodingMatchesEncodingJSON(t *testing.T) {
+// Prompts reach the server exactly, whatever characters they hold.
+func TestPromptsReachTheServerIntact(t *testing.T) {
+	srv, _, bodies := fakeChallenge(t, " ok")
+	c, _ := New(srv.URL, fastOptions(Challenge))
 	for _, p := range []string{"plain", "quote \" back \\ nl \n cr \r tab \t bell \x07", "ünï \u2028 \u2029 <&>", "bad \xff utf8", ""} {
-		req := Request{Prompt: p, MaxTokens: 7, TopK: 1, Temperature: 0.25, Seed: -3}
-		got := appendProcessRequest(nil, &req)
-		var a, b map[string]any
-		if err := json.Unmarshal(got, &a); err != nil {
-			t.Fatalf("%q: %v: %s", p, err, got)
+		if _, err := c.Complete(context.Background(), Request{Prompt: p, MaxTokens: 7, TopK: 1, Temperature: 0.25, Seed: -3}); err != nil {
+			t.Fatalf("%q: %v", p, err)
 		}
-		want, _ := json.Marshal(processRequest{Prompt: p, NumSamples: 1, MaxNewTokens: 7, TopK: 1, Temperature: 0.25, Seed: -3})
-		json.Unmarshal(want, &b)
-		if fmt.Sprint(a) != fmt.Sprint(b) {
-			t.Errorf("%q:\n got %s\nwant %s", p, got, want)
+		b := (*bodies)[len(*bodies)-1]
+		want := strings.ToValidUTF8(p, "\ufffd")
+		if b["prompt"] != want || b["max_new_tokens"] != 7.0 || b["top_k"] != 1.0 || b["temperature"] != 0.25 || b["seed"] != -3.0 || b["echo_prompt"] != false {
+			t.Errorf("%q: server got %v", p, b)
 		}
 	}
 }

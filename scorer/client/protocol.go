@@ -5,10 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
+
+	"github.com/valyala/fastjson"
 )
 
 // processRequest is the challenge protocol's /process body. echo_prompt is
@@ -23,18 +28,9 @@ type processRequest struct {
 	EchoPrompt   bool    `json:"echo_prompt"`
 }
 
-type processResponse struct {
-	Text   *string `json:"text"`
-	Tokens []struct {
-		Text       string              `json:"text"`
-		Logprob    *float64            `json:"logprob"`
-		TopLogprob map[string]*float64 `json:"top_logprob"`
-	} `json:"tokens"`
-	Logprob *float64 `json:"logprob"`
-}
-
 func (c *HTTP) completeChallenge(ctx context.Context, req Request) (*Response, error) {
-	body := rawJSON(appendProcessRequest(make([]byte, 0, len(req.Prompt)+160), &req))
+	body := processRequest{Prompt: req.Prompt, NumSamples: 1, MaxNewTokens: req.MaxTokens, TopK: req.TopK,
+		Temperature: req.Temperature, Seed: req.Seed}
 	var r *Response
 	sim, err := c.callSim(ctx, http.MethodPost, "/process", body, func(b []byte) (err error) {
 		r, err = parseProcess(b, req.Prompt)
@@ -64,15 +60,34 @@ func (c *HTTP) ParseCompletion(body []byte, simulated bool, prompt string) (*Res
 	return r, nil
 }
 
+// processParser reads /process bodies, one per request: valyala/fastjson
+// reads them several times faster than reflection-based decoders.
+type processParser struct {
+	fastjson.Parser
+	num []byte // a number's text
+}
+
+var processParsers = sync.Pool{New: func() any { return new(processParser) }}
+
+// parseProcess reads a /process body. fastjson keeps a lone escaped
+// surrogate (\ud800) as text where encoding/json makes it U+FFFD, so the
+// rare bodies with escaped surrogates go through encoding/json.
 func parseProcess(b []byte, prompt string) (*Response, error) {
-	if text, toks, lp, err := parseProcessFast(b); err == nil {
-		// Infinite logprobs never parse here: sanitizeJSON made them null.
-		r := &Response{Text: text, Tokens: toks, Body: b}
-		stripEcho(r, prompt)
-		r.Logprob = sumLogprobs(r.Tokens, lp)
-		return r, nil
+	if bytes.Contains(b, []byte(`\ud`)) || bytes.Contains(b, []byte(`\uD`)) {
+		return parseProcessStd(b, prompt)
 	}
-	return parseProcessStd(b, prompt)
+	return parseProcessFast(b, prompt)
+}
+
+// processResponse is the /process body for encoding/json.
+type processResponse struct {
+	Text   *string `json:"text"`
+	Tokens []struct {
+		Text       string              `json:"text"`
+		Logprob    *float64            `json:"logprob"`
+		TopLogprob map[string]*float64 `json:"top_logprob"`
+	} `json:"tokens"`
+	Logprob *float64 `json:"logprob"`
 }
 
 // parseProcessStd is parseProcess through encoding/json.
@@ -85,9 +100,6 @@ func parseProcessStd(b []byte, prompt string) (*Response, error) {
 		return nil, errors.New(`no "text" field`)
 	}
 	r := &Response{Text: *out.Text, Body: b}
-	if len(out.Tokens) > 0 {
-		r.Tokens = make([]Token, 0, len(out.Tokens))
-	}
 	for _, t := range out.Tokens {
 		r.Tokens = append(r.Tokens, Token{Text: t.Text, Logprob: finite(t.Logprob), Top: topMap(t.TopLogprob)})
 	}
@@ -96,75 +108,173 @@ func parseProcessStd(b []byte, prompt string) (*Response, error) {
 	return r, nil
 }
 
-// rawJSON is a request body already encoded.
-type rawJSON []byte
-
-// appendProcessRequest encodes a /process body (as processRequest would
-// marshal) without reflection.
-func appendProcessRequest(b []byte, req *Request) []byte {
-	b = append(b, `{"prompt":`...)
-	b = appendJSONString(b, req.Prompt)
-	b = append(b, `,"num_samples":1,"max_new_tokens":`...)
-	b = strconv.AppendInt(b, int64(req.MaxTokens), 10)
-	b = append(b, `,"top_k":`...)
-	b = strconv.AppendInt(b, int64(req.TopK), 10)
-	b = append(b, `,"temperature":`...)
-	b = strconv.AppendFloat(b, req.Temperature, 'g', -1, 64)
-	b = append(b, `,"seed":`...)
-	b = strconv.AppendInt(b, req.Seed, 10)
-	b = append(b, `,"echo_prompt":false}`...)
-	return b
+func parseProcessFast(b []byte, prompt string) (*Response, error) {
+	p := processParsers.Get().(*processParser)
+	defer processParsers.Put(p)
+	v, err := p.ParseBytes(b)
+	if err != nil {
+		return nil, err
+	}
+	o, err := v.Object()
+	if err != nil {
+		return nil, err
+	}
+	// Keys match as encoding/json matches them: case-insensitively, the
+	// last one winning.
+	var text, toks, logprob *fastjson.Value
+	o.Visit(func(k []byte, v *fastjson.Value) {
+		switch {
+		case keyIs(k, "text"):
+			text = v
+		case keyIs(k, "tokens"):
+			toks = v
+		case keyIs(k, "logprob"):
+			logprob = v
+		}
+	})
+	if text == nil || text.Type() == fastjson.TypeNull {
+		return nil, errors.New(`no "text" field`)
+	}
+	r := &Response{Body: b}
+	if r.Text, err = str(text, "text"); err != nil {
+		return nil, err
+	}
+	if r.Tokens, err = p.tokens(toks); err != nil {
+		return nil, err
+	}
+	lp, ok, err := p.number(logprob, "logprob")
+	if err != nil {
+		return nil, err
+	}
+	stripEcho(r, prompt)
+	var server *float64
+	if ok {
+		server = &lp
+	}
+	r.Logprob = sumLogprobs(r.Tokens, server)
+	return r, nil
 }
 
-// appendJSONString appends s as a JSON string, as encoding/json does
-// (without its HTML escaping); invalid UTF-8 becomes U+FFFD.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
+// tokens reads the /process tokens: [{text, logprob, top_logprob}].
+func (p *processParser) tokens(v *fastjson.Value) ([]Token, error) {
+	if v == nil || v.Type() == fastjson.TypeNull {
+		return nil, nil
 	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	arr, err := v.Array()
+	if err != nil {
+		return nil, fmt.Errorf(`"tokens": %w`, err)
+	}
+	if len(arr) == 0 {
+		return nil, nil
+	}
+	toks := make([]Token, len(arr))
+	lps := make([]float64, 0, len(arr)) // the tokens' logprobs, one allocation
+	for i, tv := range arr {
+		o, err := tv.Object()
+		if err != nil {
+			return nil, fmt.Errorf("tokens[%d]: %w", i, err)
+		}
+		var text, logprob, top *fastjson.Value
+		o.Visit(func(k []byte, v *fastjson.Value) {
+			switch {
+			case keyIs(k, "text"):
+				text = v
+			case keyIs(k, "logprob"):
+				logprob = v
+			case keyIs(k, "top_logprob"):
+				top = v
+			}
+		})
+		t := &toks[i]
+		if t.Text, err = str(text, "tokens[].text"); err != nil {
+			return nil, err
+		}
+		lp, ok, err := p.number(logprob, "tokens[].logprob")
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			lps = append(lps, lp)
+			t.Logprob = &lps[len(lps)-1]
+		}
+		if t.Top, err = p.top(top, t.Text); err != nil {
+			return nil, fmt.Errorf("tokens[%d]: %w", i, err)
+		}
+	}
+	return toks, nil
+}
+
+// top reads a token's top_logprob object; self is the token's text,
+// usually its first key.
+func (p *processParser) top(v *fastjson.Value, self string) (map[string]float64, error) {
+	if v == nil || v.Type() == fastjson.TypeNull {
+		return nil, nil
+	}
+	o, err := v.Object()
+	if err != nil {
+		return nil, fmt.Errorf(`"top_logprob": %w`, err)
+	}
+	var top map[string]float64
+	o.Visit(func(k []byte, v *fastjson.Value) {
+		if err != nil {
+			return
+		}
+		var lp float64
+		var ok bool
+		if lp, ok, err = p.number(v, "top_logprob"); !ok {
+			return
+		}
+		if top == nil {
+			top = make(map[string]float64, o.Len())
+		}
+		key := self // no new string for the token itself
+		if string(k) != self {
+			key = validString(k)
+		}
+		top[key] = lp
+	})
+	return top, err
+}
+
+func keyIs(k []byte, name string) bool {
+	return len(k) == len(name) && strings.EqualFold(string(k), name)
+}
+
+// str reads a string value or null (""); invalid UTF-8 becomes U+FFFD, as encoding/json
+// does.
+func str(v *fastjson.Value, field string) (string, error) {
+	if v == nil || v.Type() == fastjson.TypeNull {
+		return "", nil
+	}
+	b, err := v.StringBytes()
+	if err != nil {
+		return "", fmt.Errorf("%q: %w", field, err)
+	}
+	return validString(b), nil
+}
+
+func validString(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD")
+}
+
+// number reads a finite number; ok is false for null, a missing value
+// or an infinite one. It parses the number's text with strconv, exactly
+// (fastjson's own float parser may be off in the last digit).
+func (p *processParser) number(v *fastjson.Value, field string) (f float64, ok bool, err error) {
+	if v == nil || v.Type() == fastjson.TypeNull {
+		return 0, false, nil
+	}
+	if v.Type() != fastjson.TypeNumber {
+		return 0, false, fmt.Errorf("%q: want a number, got %s", field, v.Type())
+	}
+	p.num = v.MarshalTo(p.num[:0])
+	if f, err = strconv.ParseFloat(string(p.num), 64); err != nil {
+		return 0, false, fmt.Errorf("%q: %w", field, err)
+	}
+	return f, !math.IsInf(f, 0) && !math.IsNaN(f), nil
 }
 
 // completionsRequest is the OpenAI /v1/completions body.

@@ -119,7 +119,6 @@ const tokenSlack = 8
 type job struct {
 	t  *task.Task
 	in *task.Instance
-	i  int
 }
 
 type runState struct {
@@ -157,7 +156,7 @@ func Run(ctx context.Context, tasks []*task.Task, opt Options) (*Report, error) 
 	var jobs []job
 	for _, t := range tasks {
 		for i := range t.Eval {
-			jobs = append(jobs, job{t: t, in: &t.Eval[i], i: len(jobs)})
+			jobs = append(jobs, job{t: t, in: &t.Eval[i]})
 		}
 	}
 	rs := &runState{opt: opt, identity: opt.Client.Identity(), flight: map[string]*flight{}}
@@ -171,29 +170,26 @@ func Run(ctx context.Context, tasks []*task.Task, opt Options) (*Report, error) 
 		}
 	}
 	start := time.Now()
-	ch := make(chan job)
+	// Workers take the next job by an atomic index: no feeder goroutine to
+	// wake for every request.
+	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(opt.Concurrency, max(len(jobs), 1)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for j := range ch {
-				out[j.i] = rs.one(ctx, j)
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= len(jobs) {
+					return
+				}
+				out[i] = rs.one(ctx, jobs[i])
 				if opt.Progress != nil {
 					opt.Progress.Add(1)
 				}
 			}
 		}()
 	}
-feed:
-	for _, j := range jobs {
-		select {
-		case ch <- j:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(ch)
 	wg.Wait()
 	wall := time.Since(start)
 	if opt.Progress != nil {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -63,7 +65,9 @@ func atoiTrim(s string) int {
 	return n
 }
 
-func TestRawClientReadsHTTPVariants(t *testing.T) {
+// The HTTP/1.x variants real servers send are all read, and connections
+// are kept alive only where the server allows it.
+func TestReadsHTTPVariants(t *testing.T) {
 	body := `{"text": " ok", "tokens": [], "logprob": -1}`
 	cases := []struct {
 		name, resp string
@@ -95,7 +99,7 @@ func TestRawClientReadsHTTPVariants(t *testing.T) {
 
 // A kept-alive connection the server has since closed is retried once on a
 // fresh one, without counting as a failure.
-func TestRawClientRedialsAStaleConnection(t *testing.T) {
+func TestRedialsAStaleConnection(t *testing.T) {
 	body := `{"text": "a"}`
 	url, conns := fakeTCP(t, "HTTP/1.1 200 OK\r\nContent-Length: "+itoa(len(body))+"\r\n\r\n"+body, true) // closes without saying so
 	cl, _ := New(url, Options{Timeout: 2 * time.Second, Retries: -1})
@@ -116,7 +120,7 @@ func itoa16(n int) string { return strconv.FormatInt(int64(n), 16) }
 // A connection last used under a context that is since canceled serves
 // the next request, under another context, normally; a canceled context
 // stops its own requests.
-func TestRawClientContexts(t *testing.T) {
+func TestContexts(t *testing.T) {
 	body := `{"text": "a"}`
 	url, conns := fakeTCP(t, "HTTP/1.1 200 OK\r\nContent-Length: "+itoa(len(body))+"\r\n\r\n"+body, false)
 	cl, _ := New(url, Options{Timeout: 2 * time.Second, Retries: -1})
@@ -136,5 +140,49 @@ func TestRawClientContexts(t *testing.T) {
 	}
 	if conns.Load() > 2 {
 		t.Errorf("%d connections", conns.Load())
+	}
+}
+
+// Canceling the context stops a request in flight at once, without
+// waiting for its timeout, and the client serves later requests.
+func TestCancelInterruptsARequestInFlight(t *testing.T) {
+	srv, _ := fakeHostile(t, "hang")
+	cl, _ := New(srv.URL, Options{Timeout: 10 * time.Second, Retries: -1})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := cl.Complete(ctx, Request{Prompt: "x"})
+	if Reason(err) != "canceled" {
+		t.Errorf("got %v, want canceled", err)
+	}
+	if el := time.Since(start); el > 2*time.Second {
+		t.Errorf("cancel took %s", el)
+	}
+	ok, _, _ := fakeChallenge(t, " ok")
+	cl2, _ := New(ok.URL, Options{Timeout: time.Second, Retries: -1})
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	if _, err := cl2.Complete(ctx2, Request{Prompt: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	cancel2() // nothing in flight: the kept connection stays usable
+	if _, err := cl2.Complete(context.Background(), Request{Prompt: "x"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A response header beyond the cap fails with a reason, not a hang or a
+// crash, and is not retried.
+func TestHugeHeaderFails(t *testing.T) {
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("X-Padding", strings.Repeat("p", 1<<20))
+		w.Write([]byte(`{"text": "a"}`))
+	}))
+	defer srv.Close()
+	cl, _ := New(srv.URL, fastOptions(Challenge))
+	_, err := cl.Complete(context.Background(), Request{Prompt: "x"})
+	if Reason(err) != "header too large" || calls.Load() != 1 {
+		t.Errorf("got %v after %d calls", err, calls.Load())
 	}
 }
