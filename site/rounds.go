@@ -57,6 +57,7 @@ type trackView struct {
 	Table       *table
 	Charts      []chartSnippet
 	Subs        []*subView // in rank order
+	Winners     []ranking.Row // by the round's [winners] rule
 	HasRepro    bool
 	HasHardware bool
 	HasEff      bool
@@ -118,7 +119,7 @@ func (b *builder) rankRound(r *result.Round) (*roundView, error) {
 		if rv.Formula == "" {
 			rv.Formula = board.Formula()
 		}
-		tv := &trackView{Track: t, Board: board, Dir: rv.Dir + "tracks/" + t.ID + "/"}
+		tv := &trackView{Track: t, Board: board, Dir: rv.Dir + "tracks/" + t.ID + "/", Winners: ranking.RoundWinners(board)}
 		for _, row := range board.Rows {
 			s := row.Submission
 			tv.HasRepro = tv.HasRepro || s.Reproduction != nil

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"podium/internal/synth"
+	"podium/ranking"
+	"podium/result"
 )
 
 func TestDeterministicBuild(t *testing.T) {
@@ -337,5 +339,41 @@ func TestCommandsHelp(t *testing.T) {
 	}
 	if err := CheckCommand([]string{"--root", root}, &out, &errb); err != nil || !strings.Contains(out.String(), "ok:") {
 		t.Errorf("check: %v %q", err, out.String())
+	}
+}
+
+func TestWinnersFromReproducedOnly(t *testing.T) {
+	root := synthRoot(t, synth.Spec{Round: "r1", Tracks: 1, Submissions: 3, Scenarios: 2, Metrics: 2, Seed: 1})
+	appendFile := func(name, text string) {
+		f, err := os.OpenFile(filepath.Join(root, name), os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		f.WriteString(text)
+	}
+	page := func() string {
+		s := mustGenerate(t, Options{Root: root})
+		return string(s.Files["rounds/r1/tracks/track1/index.html"])
+	}
+	appendFile("results/r1/round.toml", "\n[winners]\ncount = 1\nrequire_reproduced = true\n")
+	if p := page(); !strings.Contains(p, "No winner yet: only a submission the organizers have reproduced can win.") {
+		t.Fatal("a round with no reproduced submission named a winner")
+	}
+	r, err := result.LoadRound(root, "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ranking.Rank(r, "track1", r.Results["track1"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The top submission failed to reproduce, the second reproduced.
+	first, second := b.Rows[0].Submission, b.Rows[1].Submission
+	appendFile("results/r1/track1/"+first.ID+".toml", "\n[reproduction]\nstatus = \"failed\"\nreasons = [\"over 24 hours\"]\n")
+	appendFile("results/r1/track1/"+second.ID+".toml", "\n[reproduction]\nstatus = \"reproduced\"\n")
+	want := "Winner: <strong>" + second.Team + "</strong> (" + second.ID + ", rank 2)."
+	if p := page(); !strings.Contains(p, want) {
+		t.Errorf("the leaderboard does not say %q", want)
 	}
 }
