@@ -61,7 +61,7 @@ func DecodeStrict(path string, data []byte, v any) error {
 	}
 	if und := md.Undecoded(); len(und) > 0 {
 		k := und[0]
-		return &Error{File: path, Line: lineOfKey(data, k[len(k)-1]), Msg: fmt.Sprintf("unknown key %q", k.String())}
+		return &Error{File: path, Line: LineOfKey(data, k[len(k)-1]), Msg: fmt.Sprintf("unknown key %q", k.String())}
 	}
 	return nil
 }
@@ -69,8 +69,8 @@ func DecodeStrict(path string, data []byte, v any) error {
 // typeErr matches BurntSushi/toml's decoding errors, which carry a line.
 var typeErr = regexp.MustCompile(`^toml: line (\d+) \(last key "(.*)"\): (.*)$`)
 
-// lineOfKey finds the first line that sets or opens key; 0 when not found.
-func lineOfKey(data []byte, key string) int {
+// LineOfKey finds the first line that sets or opens key; 0 when not found.
+func LineOfKey(data []byte, key string) int {
 	re := regexp.MustCompile(`^\s*(\[\[?\s*)?("?` + regexp.QuoteMeta(key) + `"?)\s*(=|\]|\.)`)
 	for i, line := range bytes.Split(data, []byte("\n")) {
 		if re.Match(line) {
@@ -87,7 +87,7 @@ func KeyLine(path, key string) int {
 	if err != nil {
 		return 0
 	}
-	return lineOfKey(data, key)
+	return LineOfKey(data, key)
 }
 
 // lineOf finds the first line holding `key = "value"`; 0 when not found.
@@ -141,7 +141,7 @@ func (r *Round) check(path string, data []byte) error {
 	}
 	for _, d := range []struct{ key, v string }{{"start", r.Start}, {"end", r.End}} {
 		if d.v != "" && !regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`).MatchString(d.v) {
-			return fail(lineOfKey(data, d.key), "%s %q is not a YYYY-MM-DD date", d.key, d.v)
+			return fail(LineOfKey(data, d.key), "%s %q is not a YYYY-MM-DD date", d.key, d.v)
 		}
 	}
 	if len(r.Tracks) == 0 {
@@ -159,7 +159,7 @@ func (r *Round) check(path string, data []byte) error {
 	}
 	for _, sc := range r.Scenarios {
 		if sc.Name == "" {
-			return fail(lineOfKey(data, "scenarios"), "a scenario has no name")
+			return fail(LineOfKey(data, "scenarios"), "a scenario has no name")
 		}
 		if seen["s:"+sc.Name] {
 			return fail(lineOf(data, "name", sc.Name), "duplicate scenario %q", sc.Name)
@@ -232,26 +232,26 @@ func ReadSubmission(path string, r *Round) (*Submission, error) {
 		return &Error{File: path, Line: line, Msg: fmt.Sprintf(format, a...)}
 	}
 	if !ValidID(s.ID) {
-		return nil, fail(lineOfKey(data, "id"), "submission id %q is not a valid ID", s.ID)
+		return nil, fail(LineOfKey(data, "id"), "submission id %q is not a valid ID", s.ID)
 	}
 	if want := strings.TrimSuffix(filepath.Base(path), ".toml"); s.ID != want {
-		return nil, fail(lineOfKey(data, "id"), "id %q does not match the file name %q", s.ID, want)
+		return nil, fail(LineOfKey(data, "id"), "id %q does not match the file name %q", s.ID, want)
 	}
 	if s.Team == "" {
 		return nil, fail(0, "missing team")
 	}
 	dirTrack := filepath.Base(filepath.Dir(path))
 	if r != nil && !r.HasTrack(s.Track) {
-		return nil, fail(lineOfKey(data, "track"), "unknown track %q (round %q has %s)", s.Track, r.ID, trackList(r))
+		return nil, fail(LineOfKey(data, "track"), "unknown track %q (round %q has %s)", s.Track, r.ID, trackList(r))
 	}
 	if s.Track != dirTrack {
-		return nil, fail(lineOfKey(data, "track"), "track %q does not match the folder %q", s.Track, dirTrack)
+		return nil, fail(LineOfKey(data, "track"), "track %q does not match the folder %q", s.Track, dirTrack)
 	}
 	if s.Reproduction != nil {
 		switch s.Reproduction.Status {
 		case Reproduced, Failed, Pending:
 		default:
-			return nil, fail(lineOfKey(data, "status"), "unknown reproduction status %q (want reproduced, failed or pending)", s.Reproduction.Status)
+			return nil, fail(LineOfKey(data, "status"), "unknown reproduction status %q (want reproduced, failed or pending)", s.Reproduction.Status)
 		}
 	}
 	seen := map[string]bool{}

@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -35,7 +36,7 @@ func runCmd(args []string) error {
 	fs := flag.NewFlagSet("scorer run", flag.ContinueOnError)
 	endpoint := fs.String("endpoint", "", "the submission server's base `URL`, e.g. http://localhost:8080")
 	protocol := fs.String("protocol", client.Challenge, "server protocol: challenge (/process) or openai (/v1/completions)")
-	suiteName := fs.String("suite", "", "bundled suite `NAME` ("+joinNames(task.BundledNames())+"), or the path of a suite or task TOML file")
+	suiteName := fs.String("suite", "", "bundled suite `NAME` ("+strings.Join(task.BundledNames(), ", ")+"), or the path of a suite or task TOML file")
 	data := fs.String("data", "", "`DIR` of public datasets, one folder per dataset (as ../shared/data)")
 	round := fs.String("round", "", "round `ID`")
 	track := fs.String("track", "", "track `ID`")
@@ -155,8 +156,10 @@ func runCmd(args []string) error {
 			return err
 		}
 	}
-	path, err := writeResults(rep, part, runner.Meta{Root: *root, Round: *round, Track: *track, Submission: *submission, Team: *team,
-		Suite: suite.Name, Seed: *seed}, *baseModel, c.Protocol(), *maxInstances)
+	meta := runner.Meta{Root: *root, Round: *round, Track: *track, Submission: *submission, Team: *team,
+		BaseModel: *baseModel, Suite: suite.Name, Seed: *seed}
+	// Dropped tasks' metrics are recorded as missing, never left out.
+	path, err := rep.Write(meta, c.Protocol(), func(sub *result.Submission) { part.markMissing(sub, *maxInstances) })
 	if err != nil {
 		return err
 	}
@@ -176,43 +179,9 @@ func runCmd(args []string) error {
 	return nil
 }
 
-// writeResults writes the predictions file and then the results TOML, each
-// atomically, as runner.Report.Write does, with the dropped tasks' metrics
-// recorded as missing and the base model set when given.
-func writeResults(rep *runner.Report, part *partial, m runner.Meta, baseModel, protocol string, maxInstances int) (string, error) {
-	sub, err := rep.Submission(m, protocol)
-	if err != nil {
-		return "", err
-	}
-	if baseModel != "" {
-		sub.BaseModel = baseModel
-	}
-	part.markMissing(sub, maxInstances)
-	path := result.Path(m.Root, m.Round, m.Track, m.Submission)
-	pred := filepath.Join(filepath.Dir(path), sub.Predictions)
-	if err := result.WriteAtomic(pred, rep.Predictions()); err != nil {
-		return "", fmt.Errorf("writing %s: %w", pred, err)
-	}
-	if err := result.WriteFile(path, sub); err != nil {
-		return "", fmt.Errorf("writing %s: %w", path, err)
-	}
-	return path, nil
-}
-
 func retriesOpt(n int) int {
 	if n <= 0 {
 		return -1
 	}
 	return n
-}
-
-func joinNames(names []string) string {
-	s := ""
-	for i, n := range names {
-		if i > 0 {
-			s += ", "
-		}
-		s += n
-	}
-	return s
 }

@@ -32,7 +32,7 @@ func loadSuite(f suiteFlags) (*task.Suite, error) {
 	}
 	if _, ok := scenario.Suites[f.name]; !ok {
 		return nil, usageError{fmt.Errorf("--budget applies to the generated 2023 suites only (%s), not to %q; its tasks set their own max_instances (--max-instances caps each scenario)",
-			joinNames(generatedNames()), f.name)}
+			strings.Join(generatedNames(), ", "), f.name)}
 	}
 	return scenario.Suite(f.name, f.budget)
 }

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/BurntSushi/toml"
+	"podium/result"
 )
 
 // ConfigFile is the site's configuration, inside content/.
@@ -45,47 +45,23 @@ func LoadConfig(root string) (*Config, error) {
 		return nil, err
 	}
 	var c Config
-	md, err := toml.Decode(string(data), &c)
-	if err != nil {
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			return nil, fmt.Errorf("%s:%d: %s", path, pe.Position.Line, pe.Message)
-		}
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if un := md.Undecoded(); len(un) > 0 {
-		key := un[0].String()
-		return nil, fmt.Errorf("%s:%d: unknown key %q (known: title, description, base_url, cname, current, footer, nav)", path, keyLine(data, un[0][len(un[0])-1]), key)
+	if err := result.DecodeStrict(path, data, &c); err != nil {
+		return nil, err
 	}
 	if c.Title == "" {
 		c.Title = "Podium"
 	}
 	if c.BaseURL != "" {
 		if _, err := basePath(c.BaseURL); err != nil {
-			return nil, fmt.Errorf("%s:%d: base_url: %w", path, keyLine(data, "base_url"), err)
+			return nil, fmt.Errorf("%s:%d: base_url: %w", path, result.LineOfKey(data, "base_url"), err)
 		}
 	}
 	for i, n := range c.Nav {
 		if n.Title == "" || n.URL == "" {
-			return nil, fmt.Errorf("%s:%d: nav entry %d needs a title and a url", path, keyLine(data, "nav"), i+1)
+			return nil, fmt.Errorf("%s:%d: nav entry %d needs a title and a url", path, result.LineOfKey(data, "nav"), i+1)
 		}
 	}
 	return &c, nil
-}
-
-// keyLine is the first line that sets or opens key, or 0.
-func keyLine(data []byte, key string) int {
-	for i, line := range strings.Split(string(data), "\n") {
-		t := strings.TrimSpace(line)
-		t = strings.TrimLeft(t, "[")
-		if strings.HasPrefix(t, key) {
-			rest := strings.TrimSpace(t[len(key):])
-			if strings.HasPrefix(rest, "=") || strings.HasPrefix(rest, "]") {
-				return i + 1
-			}
-		}
-	}
-	return 0
 }
 
 // basePath returns the path prefix of a base URL, with slashes at both ends.

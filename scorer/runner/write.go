@@ -24,6 +24,7 @@ type Meta struct {
 	Track      string
 	Submission string
 	Team       string // default: kept from an existing file, else the submission ID
+	BaseModel  string // default: kept from an existing file
 	Suite      string
 	Seed       int64
 }
@@ -48,6 +49,9 @@ func (rep *Report) Submission(m Meta, protocol string) (*result.Submission, erro
 	if m.Team != "" {
 		sub.Team = m.Team
 	}
+	if m.BaseModel != "" {
+		sub.BaseModel = m.BaseModel
+	}
 	if sub.Team == "" {
 		sub.Team = m.Submission
 	}
@@ -70,11 +74,15 @@ func (rep *Report) Submission(m Meta, protocol string) (*result.Submission, erro
 }
 
 // Write writes the predictions file and then the results TOML, each
-// atomically, and returns the results path.
-func (rep *Report) Write(m Meta, protocol string) (string, error) {
+// atomically, and returns the results path. Each adjust function may amend
+// the results before they are written.
+func (rep *Report) Write(m Meta, protocol string, adjust ...func(*result.Submission)) (string, error) {
 	sub, err := rep.Submission(m, protocol)
 	if err != nil {
 		return "", err
+	}
+	for _, f := range adjust {
+		f(sub)
 	}
 	path := result.Path(m.Root, m.Round, m.Track, m.Submission)
 	pred := filepath.Join(filepath.Dir(path), sub.Predictions)
