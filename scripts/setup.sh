@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
-# setup.sh installs what Podium's tests and demo need on a fresh Debian
-# machine, skipping what is already there: Go modules and headless Chromium
-# (browser tests). The Makefile installs the sample submission's npm
-# packages from its lock file. Pass extra Debian packages as arguments
-# (make bench passes hugo).
+# setup.sh installs what Podium needs on a fresh Debian machine, skipping
+# what is already there: Go modules, and the Debian packages named as
+# arguments (make test passes chromium for the browser tests, make bench
+# hugo). The Makefile installs the sample submission's npm packages from
+# its lock file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 apt=()
-command -v chromium >/dev/null 2>&1 || apt+=(chromium)
 for pkg in "$@"; do command -v "$pkg" >/dev/null 2>&1 || apt+=("$pkg"); done
 if [ ${#apt[@]} -gt 0 ]; then
 	if [ "$(id -u)" = 0 ]; then
