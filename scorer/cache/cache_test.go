@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 func TestPutGetSurviveReopen(t *testing.T) {
@@ -57,6 +59,91 @@ func TestSecondRunIsRefusedClearly(t *testing.T) {
 	}
 	defer c.Close()
 	if _, err := Open(path); err == nil || !strings.Contains(err.Error(), "in use by another scorer run") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// A batch bigger than a record is split over several; every value, big or
+// small, comes back after reopening.
+func TestBigBatchesSurviveReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.bolt")
+	c, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	val := func(i int) []byte { return []byte(strings.Repeat(fmt.Sprint(i%10), 1+i*97%(3*recordMax/2))) }
+	const n = 300
+	for i := range n {
+		if err := c.Put(Key("id", []byte(fmt.Sprint(i))), val(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if c, err = Open(path); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if l, err := c.Len(); err != nil || l != n {
+		t.Fatalf("Len = %d, %v", l, err)
+	}
+	for i := range n {
+		v, ok, err := c.Get(Key("id", []byte(fmt.Sprint(i))))
+		if err != nil || !ok || string(v) != string(val(i)) {
+			t.Fatalf("value %d: ok %v, %v, %d bytes, want %d", i, ok, err, len(v), len(val(i)))
+		}
+	}
+}
+
+// Files written by the first version of the store (one record per
+// response) are still read.
+func TestReadsLegacyRecords(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.bolt")
+	db, err := bolt.Open(path, 0o644, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := Key("id", []byte("old"))
+	err = db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucket(legacy)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte{0, 0, 0, 0, 0, 0, 0, 7}, append(append([]byte{}, k...), "old value"...))
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if v, ok, err := c.Get(k); err != nil || !ok || string(v) != "old value" {
+		t.Fatalf("got %q %v %v", v, ok, err)
+	}
+}
+
+func TestCorruptRecordIsReported(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.bolt")
+	db, err := bolt.Open(path, 0o644, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucket(bucket)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte{0, 0, 0, 0, 0, 0, 0, 1}, []byte("too short"))
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(path); err == nil || !strings.Contains(err.Error(), "corrupt record 1") || !strings.Contains(err.Error(), path) {
 		t.Fatalf("got %v", err)
 	}
 }

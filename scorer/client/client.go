@@ -319,7 +319,9 @@ func (c *HTTP) call(ctx context.Context, method, path string, body any, parse fu
 // callSim is call, also saying whether the server marked itself simulated.
 func (c *HTTP) callSim(ctx context.Context, method, path string, body any, parse func([]byte) error) (bool, error) {
 	var payload []byte
-	if body != nil {
+	if raw, ok := body.(rawJSON); ok {
+		payload = raw
+	} else if body != nil {
 		var err error
 		if payload, err = json.Marshal(body); err != nil {
 			return false, &Error{Endpoint: path, Reason: "bad request", Detail: err.Error()}

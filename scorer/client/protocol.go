@@ -28,11 +28,98 @@ type processRequest struct {
 	EchoPrompt   bool    `json:"echo_prompt"`
 }
 
+// rawJSON is a request body already encoded.
+type rawJSON []byte
+
+// appendJSON appends the body as encoding/json would encode it (keys in
+// field order), without reflection; ok is false for a temperature that
+// JSON cannot hold, left to encoding/json to report.
+func (p *processRequest) appendJSON(b []byte) ([]byte, bool) {
+	if math.IsNaN(p.Temperature) || math.IsInf(p.Temperature, 0) {
+		return b, false
+	}
+	b = append(b, `{"prompt":`...)
+	b = appendJSONString(b, p.Prompt)
+	b = append(b, `,"num_samples":`...)
+	b = strconv.AppendInt(b, int64(p.NumSamples), 10)
+	b = append(b, `,"max_new_tokens":`...)
+	b = strconv.AppendInt(b, int64(p.MaxNewTokens), 10)
+	b = append(b, `,"top_k":`...)
+	b = strconv.AppendInt(b, int64(p.TopK), 10)
+	b = append(b, `,"temperature":`...)
+	b = strconv.AppendFloat(b, p.Temperature, 'g', -1, 64)
+	b = append(b, `,"seed":`...)
+	b = strconv.AppendInt(b, p.Seed, 10)
+	b = append(b, `,"echo_prompt":`...)
+	b = strconv.AppendBool(b, p.EchoPrompt)
+	return append(b, '}'), true
+}
+
+// appendJSONString appends s as a JSON string, escaped as encoding/json
+// escapes it: control characters, quote, backslash, <, > and & (HTML
+// safety), U+2028 and U+2029; invalid UTF-8 becomes U+FFFD.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
 func (c *HTTP) completeChallenge(ctx context.Context, req Request) (*Response, error) {
 	body := processRequest{Prompt: req.Prompt, NumSamples: 1, MaxNewTokens: req.MaxTokens, TopK: req.TopK,
 		Temperature: req.Temperature, Seed: req.Seed}
+	var payload any = body
+	if raw, ok := body.appendJSON(make([]byte, 0, len(req.Prompt)+128)); ok {
+		payload = rawJSON(raw)
+	}
 	var r *Response
-	sim, err := c.callSim(ctx, http.MethodPost, "/process", body, func(b []byte) (err error) {
+	sim, err := c.callSim(ctx, http.MethodPost, "/process", payload, func(b []byte) (err error) {
 		r, err = parseProcess(b, req.Prompt)
 		return err
 	})

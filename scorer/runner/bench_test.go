@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -46,13 +47,17 @@ func syntheticTasks(b testing.TB, n int) []*task.Task {
 const instantBody = `{"text": " A\n\nmore", "tokens": [{"text": " A", "logprob": -0.1, "top_logprob": {" A": -0.1}}, {"text": "\n\nmore", "logprob": -2, "top_logprob": {"\n\nmore": -2}}], "logprob": -2.1, "request_time": 0.0}`
 
 // fakeCapacity answers after a fixed latency, serving at most capacity
-// requests at once; the others queue, as on a GPU server.
-func fakeCapacity(latency time.Duration, capacity int) http.Handler {
+// requests at once; the others queue, as on a GPU server. held adds up how
+// long requests really held a slot: timers overshoot, more so on a busy
+// machine, so the latency delivered is a little over the one asked for.
+func fakeCapacity(latency time.Duration, capacity int, held *atomic.Int64) http.Handler {
 	slots := make(chan struct{}, capacity)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		slots <- struct{}{}
+		start := time.Now()
 		time.Sleep(latency)
+		held.Add(int64(time.Since(start)))
 		<-slots
 		w.Write([]byte(instantBody))
 	})
@@ -65,11 +70,13 @@ func BenchmarkThroughput(b *testing.B) {
 	const n, capacity = 2000, 32
 	const latency = 50 * time.Millisecond
 	tasks := syntheticTasks(b, n)
-	srv := httptest.NewServer(fakeCapacity(latency, capacity))
+	var held atomic.Int64
+	srv := httptest.NewServer(fakeCapacity(latency, capacity, &held))
 	defer srv.Close()
 	ideal := time.Duration(n) * latency / capacity
-	var worst float64
+	var worst, worstDelivered float64
 	for b.Loop() {
+		held.Store(0)
 		store, err := cache.Open(filepath.Join(b.TempDir(), "c.bolt"))
 		if err != nil {
 			b.Fatal(err)
@@ -83,8 +90,11 @@ func BenchmarkThroughput(b *testing.B) {
 			b.Fatalf("%v, %d failed", err, rep.Stats.Failed)
 		}
 		worst = max(worst, el.Seconds()/ideal.Seconds())
+		// The same against the latency the fake really delivered.
+		worstDelivered = max(worstDelivered, el.Seconds()/(float64(held.Load())/1e9/capacity))
 	}
 	b.ReportMetric(worst, "x_ideal_time")
+	b.ReportMetric(worstDelivered, "x_delivered_time")
 	b.ReportMetric(worst/1.03, "ratio_to_target")
 	b.ReportMetric(timerFloor(latency, (n+capacity-1)/capacity)/ideal.Seconds(), "x_ideal_timer_floor")
 }

@@ -5,6 +5,7 @@ package runner
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -128,7 +129,7 @@ type runState struct {
 	requests atomic.Int64
 	sim      atomic.Bool
 	mu       sync.Mutex
-	flight   map[string]*flight
+	flight   map[[sha256.Size]byte]*flight
 }
 
 type flight struct {
@@ -159,7 +160,7 @@ func Run(ctx context.Context, tasks []*task.Task, opt Options) (*Report, error) 
 			jobs = append(jobs, job{t: t, in: &t.Eval[i]})
 		}
 	}
-	rs := &runState{opt: opt, identity: opt.Client.Identity(), flight: map[string]*flight{}}
+	rs := &runState{opt: opt, identity: opt.Client.Identity(), flight: map[[sha256.Size]byte]*flight{}}
 	out := make([]Outcome, len(jobs))
 	if opt.Progress != nil {
 		opt.Progress.Start(len(jobs))
@@ -304,9 +305,12 @@ func tokensWithin(toks []client.Token, n int) []client.Token {
 	return toks
 }
 
-// requestKey is the cache key of a completion request.
-func requestKey(identity string, req *client.Request) []byte {
-	b := make([]byte, 0, len(req.Prompt)+64)
+// requestKey is the cache key of a completion request: cache.Key of the
+// request's fields, hashed in one go.
+func requestKey(identity string, req *client.Request) [sha256.Size]byte {
+	b := make([]byte, 0, len(identity)+len(req.Prompt)+80)
+	b = append(b, identity...)
+	b = append(b, 0)
 	b = append(b, "complete\x00"...)
 	b = binary.AppendUvarint(b, uint64(len(req.Prompt)))
 	b = append(b, req.Prompt...)
@@ -318,7 +322,7 @@ func requestKey(identity string, req *client.Request) []byte {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
 	}
-	return cache.Key(identity, b)
+	return sha256.Sum256(b)
 }
 
 // complete asks through the cache; identical requests in flight at once
@@ -327,7 +331,7 @@ func (rs *runState) complete(ctx context.Context, req client.Request) (*client.R
 	rs.requests.Add(1)
 	key := requestKey(rs.identity, &req)
 	if rs.opt.Cache != nil {
-		if v, ok, err := rs.opt.Cache.Get(key); err != nil {
+		if v, ok, err := rs.opt.Cache.Get(key[:]); err != nil {
 			return nil, err
 		} else if ok && len(v) > 0 {
 			if r, err := rs.opt.Client.ParseCompletion(v[1:], v[0] == 1, req.Prompt); err == nil {
@@ -339,7 +343,7 @@ func (rs *runState) complete(ctx context.Context, req client.Request) (*client.R
 		}
 	}
 	rs.mu.Lock()
-	if f, ok := rs.flight[string(key)]; ok {
+	if f, ok := rs.flight[key]; ok {
 		rs.mu.Unlock()
 		select {
 		case <-f.done:
@@ -349,7 +353,7 @@ func (rs *runState) complete(ctx context.Context, req client.Request) (*client.R
 		}
 	}
 	f := &flight{done: make(chan struct{})}
-	rs.flight[string(key)] = f
+	rs.flight[key] = f
 	rs.mu.Unlock()
 	rs.sent.Add(1)
 	f.resp, f.err = rs.opt.Client.Complete(ctx, req)
@@ -363,14 +367,14 @@ func (rs *runState) complete(ctx context.Context, req client.Request) (*client.R
 				v[0] = 1
 			}
 			v = append(v, f.resp.Body...)
-			if err := rs.opt.Cache.Put(key, v); err != nil {
+			if err := rs.opt.Cache.Put(key[:], v); err != nil {
 				f.err = err
 			}
 		}
 	}
 	close(f.done)
 	rs.mu.Lock()
-	delete(rs.flight, string(key))
+	delete(rs.flight, key)
 	rs.mu.Unlock()
 	return f.resp, f.err
 }
