@@ -1,9 +1,7 @@
 package site
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -29,13 +27,15 @@ type output struct {
 	nPages  int
 	size    int64
 
-	dir   string   // on disk: the folder written
-	prev  string   // the site built before into the same place, if any
-	dirs  sync.Map // folders made
-	jobs  chan writeJob
-	wg    sync.WaitGroup
-	werr  error
-	wonce sync.Once
+	dir    string          // on disk: the folder written
+	prev   string          // the site built before into the same place, if any
+	dirs   sync.Map        // folders made
+	jobs   []chan writeJob // one queue per writer
+	queue  map[string]int  // the writer of each folder
+	queued [writers]int    // files given to each writer
+	wg     sync.WaitGroup
+	werr   error
+	wonce  sync.Once
 }
 
 type writeJob struct {
@@ -53,10 +53,16 @@ func newOutput(dir, current string) *output {
 		o.files = map[string][]byte{}
 		return o
 	}
-	o.jobs = make(chan writeJob, 32)
-	for i := 0; i < 4; i++ {
+	// Files are created by folder: one writer per folder, so that writers
+	// do not queue on a folder's lock in the kernel (creating files in one
+	// folder from several threads spins there and costs more than it
+	// saves).
+	o.queue = map[string]int{}
+	for i := 0; i < writers; i++ {
+		jobs := make(chan writeJob, 32)
+		o.jobs = append(o.jobs, jobs)
 		o.wg.Add(1)
-		go o.writer()
+		go o.writer(jobs)
 	}
 	return o
 }
@@ -97,8 +103,19 @@ func (o *output) put(p string, data []byte, src *source) error {
 		}
 	}
 	if o.files == nil {
+		d := path.Dir(p)
+		w, ok := o.queue[d]
+		if !ok { // a new folder goes to the writer given fewest files
+			for i, n := range o.queued {
+				if n < o.queued[w] {
+					w = i
+				}
+			}
+			o.queue[d] = w
+		}
+		o.queued[w]++
 		o.mu.Unlock()
-		o.jobs <- writeJob{p, data, mirror}
+		o.jobs[w] <- writeJob{p, data, mirror}
 		o.mu.Lock()
 	}
 	return nil
@@ -125,12 +142,12 @@ func (o *output) has(p string) bool {
 	return o.paths[p]
 }
 
-func (o *output) writer() {
+func (o *output) writer(jobs <-chan writeJob) {
 	defer o.wg.Done()
-	for j := range o.jobs {
+	for j := range jobs {
 		full := o.file(j.path)
 		if !o.reuse(j.path, full, j.data) {
-			if err := os.WriteFile(full, j.data, 0o644); err != nil {
+			if err := writeFile(full, j.data); err != nil {
 				o.fail(err)
 				continue
 			}
@@ -142,7 +159,7 @@ func (o *output) writer() {
 		// Where links fail (some file systems), it is written out.
 		m := o.file(j.mirror)
 		if os.Link(full, m) != nil {
-			if err := os.WriteFile(m, j.data, 0o644); err != nil {
+			if err := writeFile(m, j.data); err != nil {
 				o.fail(err)
 			}
 		}
@@ -170,24 +187,11 @@ func (o *output) reuse(p, full string, data []byte) bool {
 		return false
 	}
 	old := filepath.Join(o.prev, filepath.FromSlash(p))
-	f, err := os.Open(old)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm() != 0o644 || fi.Size() != int64(len(data)) {
-		return false
-	}
 	bp := chunkPool.Get().(*[]byte)
-	defer chunkPool.Put(bp)
-	buf := *bp
-	for rest := data; len(rest) > 0; {
-		n, err := io.ReadFull(f, buf[:min(len(buf), len(rest))])
-		if err != nil || !bytes.Equal(buf[:n], rest[:n]) {
-			return false
-		}
-		rest = rest[n:]
+	same := sameFile(old, data, *bp)
+	chunkPool.Put(bp)
+	if !same {
+		return false
 	}
 	return os.Link(old, full) == nil
 }
@@ -200,7 +204,9 @@ func (o *output) fail(err error) { o.wonce.Do(func() { o.werr = err }) }
 // text found.
 func (o *output) close() error {
 	if o.jobs != nil {
-		close(o.jobs)
+		for _, jobs := range o.jobs {
+			close(jobs)
+		}
 		o.wg.Wait()
 		o.jobs = nil
 	}
@@ -220,3 +226,6 @@ func (o *output) close() error {
 
 // sortedPaths lists every file.
 func (o *output) sortedPaths() []string { return sortedKeys(o.paths) }
+
+// writers is the number of goroutines writing files.
+const writers = 4

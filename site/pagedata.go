@@ -42,6 +42,7 @@ type pageData struct {
 	Sub      *subView
 	Scenario *scenarioView
 
+	size  int                // about the page's size, if known before
 	set   *template.Template // the template set rendering the page
 	once  *sync.Map          // fragments made by Once, by name and round
 	onces int                // calls to Once on this page

@@ -74,6 +74,9 @@ func (t *templates) execute(kind string, data any) ([]byte, error) {
 	}
 	hint := t.sizes[kind]
 	size := int(hint.Load())
+	if pd, ok := data.(*pageData); ok && pd.size > size {
+		size = pd.size // a large page sized before: no growing as it is written
+	}
 	// Pages of a kind that runs large (leaderboards) get a buffer of their
 	// own, handed on as it is; the small ones, by the thousand, share
 	// pooled buffers and are copied out.

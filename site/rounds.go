@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"podium/ranking"
 	"podium/result"
@@ -56,7 +57,7 @@ type trackView struct {
 	Dir         string // "rounds/<id>/tracks/<track>/"
 	Table       *table
 	Charts      []chartSnippet
-	Subs        []*subView // in rank order
+	Subs        []*subView    // in rank order
 	Winners     []ranking.Row // by the round's [winners] rule
 	HasRepro    bool
 	HasHardware bool
@@ -86,6 +87,7 @@ type subView struct {
 	Predictions    string    // URL of the published predictions, if any
 	Vals           []float64 // raw values in the round's metric order
 	Errs           []string
+	cells          []cell // what Results' rows are cut from, while it lives
 }
 
 // scenarioView is one scenario's page.
@@ -229,9 +231,19 @@ func (b *builder) renderRound(rv *roundView) error {
 	for _, sv := range rv.Scenarios {
 		jobs = append(jobs, func() error { return b.renderScenario(rv, sv) })
 	}
-	for _, tv := range rv.Tracks {
-		for _, sv := range tv.Subs {
-			jobs = append(jobs, func() error { return b.renderSubmission(rv, tv, sv) })
+	// Submission pages track by track in turn: each track's folder has a
+	// writer of its own (see output), and all of them keep busy.
+	for i := 0; ; i++ {
+		more := false
+		for _, tv := range rv.Tracks {
+			if i < len(tv.Subs) {
+				sv := tv.Subs[i]
+				jobs = append(jobs, func() error { return b.renderSubmission(rv, tv, sv) })
+				more = true
+			}
+		}
+		if !more {
+			break
 		}
 	}
 	if err := parallel(len(jobs), func(i int) error { return jobs[i]() }); err != nil {
@@ -442,6 +454,10 @@ func (b *builder) renderLeaderboard(rv *roundView, track *trackView) error {
 	pd := b.pageData(tv.Name()+" · "+rv.Title(), tv.Dir, rv)
 	pd.Track = tv
 	pd.Charts = len(charts) > 0
+	pd.size = 64<<10 + t.htmlSize()
+	for _, c := range charts {
+		pd.size += len(c.Element) + len(c.Script)
+	}
 	out, err := b.tpl.execute("leaderboard", pd)
 	if err != nil {
 		return err
@@ -464,8 +480,28 @@ func (b *builder) renderSubmission(rv *roundView, tv *trackView, sv *subView) er
 	if err != nil {
 		return err
 	}
-	sv.Stages, sv.Results = nil, nil
+	putCells(sv.cells)
+	sv.Stages, sv.Results, sv.cells = nil, nil, nil
 	return b.put(sv.Dir+sv.File, out, nil)
+}
+
+// cellPool keeps the cells of submission pages' tables between pages, as
+// *[]cell: thousands of pages would otherwise allocate them each.
+var cellPool sync.Pool
+
+// getCells returns n cells, to be overwritten whole.
+func getCells(n int) []cell {
+	if p, ok := cellPool.Get().(*[]cell); ok && cap(*p) >= n {
+		return (*p)[:n]
+	}
+	return make([]cell, n)
+}
+
+// putCells gives back cells from getCells, no longer used.
+func putCells(cells []cell) {
+	if cells != nil {
+		cellPool.Put(&cells)
+	}
 }
 
 func reproCell(rp *result.Reproduction) cell {
@@ -535,7 +571,8 @@ func (b *builder) fillSubmission(rv *roundView, tv *trackView, sv *subView) erro
 		{Name: "scenario"}, {Name: "mean win rate", Num: true}, {Name: "metric"}, {Name: "better"}, {Name: "value", Num: true}, {Name: "win rate", Num: true}, {Name: "error"},
 	}}
 	t.Rows = make([][]cell, 0, rv.nMetrics)
-	cells := make([]cell, 7*rv.nMetrics) // one allocation for the rows
+	cells := getCells(7 * rv.nMetrics) // one slice for all the rows
+	sv.cells = cells
 	k := 0
 	for j, sc := range r.Scenarios {
 		link := linkCell(sc.Name, bp+rv.Scenarios[j].Dir)
@@ -605,6 +642,10 @@ func (b *builder) renderScenario(rv *roundView, sv *scenarioView) error {
 	}
 	pd := b.pageData(sv.Scenario.Name+" · "+rv.Title(), sv.Dir, rv)
 	pd.Scenario = sv
+	pd.size = 64 << 10
+	for _, t := range sv.Tables {
+		pd.size += t.htmlSize()
+	}
 	out, err := b.tpl.execute("scenario", pd)
 	if err != nil {
 		return err
@@ -618,6 +659,7 @@ func leaderboardJSON(rv *roundView, tv *trackView) []byte {
 	var sb bytes.Buffer
 	buf := jsonWriter{&sb}
 	r := rv.Round
+	sb.Grow(len(tv.Board.Rows) * (256 + 24*(len(r.Stages)+len(r.Scenarios)) + 32*rv.nMetrics))
 	sb.WriteString("[")
 	for i, row := range tv.Board.Rows {
 		if i > 0 {

@@ -162,9 +162,41 @@ func (b *builder) putTable(dir string, t *table) error {
 // more to write than the page itself).
 func (t *table) inline(name string) {
 	t.Name = name
-	t.CSV = dataURL("data:text/csv;charset=utf-8;base64,", t.csvBytes())
+	t.CSV = percentURL("data:text/csv;charset=utf-8,", t.csvBytes())
 	t.JSON = dataURL("data:application/json;charset=utf-8;base64,", t.jsonBytes())
 }
+
+// percentURL is prefix followed by data percent-encoded: for CSV, mostly
+// letters, digits, dots and commas, shorter than in base64 (JSON, with
+// its quotes and spaces, is shorter in base64). Only characters that need
+// no escaping in a URL or a quoted HTML attribute are left as they are.
+func percentURL(prefix string, data []byte) string {
+	var sb strings.Builder
+	sb.Grow(len(prefix) + len(data) + len(data)/4)
+	sb.WriteString(prefix)
+	const hex = "0123456789ABCDEF"
+	for _, c := range data {
+		if urlSafe[c] {
+			sb.WriteByte(c)
+		} else {
+			sb.WriteByte('%')
+			sb.WriteByte(hex[c>>4])
+			sb.WriteByte(hex[c&15])
+		}
+	}
+	return sb.String()
+}
+
+// urlSafe marks the bytes percentURL leaves as they are.
+var urlSafe = func() (t [256]bool) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = true, true
+	}
+	for _, c := range "0123456789-._~!$()*+,;=:@/" {
+		t[c] = true
+	}
+	return t
+}()
 
 // dataURL is prefix followed by data in base64.
 func dataURL(prefix string, data []byte) string {

@@ -1,0 +1,48 @@
+package site
+
+import (
+	"encoding/base64"
+	"math"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// The downloads inlined in a page decode to exactly the table's CSV and
+// JSON, whatever bytes its cells hold.
+func TestInlineDownloadsDecode(t *testing.T) {
+	var all strings.Builder
+	for c := 0; c < 256; c++ {
+		all.WriteByte(byte(c))
+	}
+	tb := &table{ID: "results", Columns: []column{{Name: "team, \"quoted\""}, {Name: "value", Num: true}}, Rows: [][]cell{
+		{textCell(`<img src=x onerror=alert(1)></script> #frag %41 & 'q'`), numCell(0.25)},
+		{textCell("é \u2028 line\nbreak\ttab"), numCell(math.NaN())},
+		{textCell(all.String()), numCell(1e-7)},
+	}}
+	tb.inline("sub-1-results")
+	csvData, ok := strings.CutPrefix(tb.CSV, "data:text/csv;charset=utf-8,")
+	if !ok {
+		t.Fatalf("CSV URL %.40q", tb.CSV)
+	}
+	if i := strings.IndexAny(csvData, "\"'<>&# \n\r\t"); i >= 0 {
+		t.Errorf("CSV URL holds %q unescaped", csvData[i])
+	}
+	got, err := url.PathUnescape(csvData)
+	if err != nil || got != string(tb.csvBytes()) {
+		t.Errorf("CSV URL decodes to %q, %v; want %q", got, err, tb.csvBytes())
+	}
+	jsonData, ok := strings.CutPrefix(tb.JSON, "data:application/json;charset=utf-8;base64,")
+	if !ok {
+		t.Fatalf("JSON URL %.40q", tb.JSON)
+	}
+	raw, err := base64.StdEncoding.DecodeString(jsonData)
+	if err != nil || string(raw) != string(tb.jsonBytes()) {
+		t.Errorf("JSON URL decodes to %q, %v", raw, err)
+	}
+	// In the page the links keep their URLs whole.
+	html := string(tb.HTML())
+	if !strings.Contains(html, `href="`+tb.CSV+`" download="sub-1-results.csv"`) {
+		t.Errorf("page lacks the CSV link as made: %.300s", html)
+	}
+}
