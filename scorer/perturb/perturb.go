@@ -9,8 +9,6 @@
 package perturb
 
 import (
-	"encoding/binary"
-	"hash/fnv"
 	"math/rand/v2"
 
 	"podium/scorer/task"
@@ -72,13 +70,5 @@ func (p Perturbation) Apply(in task.Instance, seed int64) (task.Instance, bool) 
 
 // rng is a generator fixed by the seed, the perturbation and the instance.
 func rng(seed int64, names ...string) *rand.Rand {
-	h := fnv.New64a()
-	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], uint64(seed))
-	h.Write(b[:])
-	for _, n := range names {
-		h.Write([]byte(n))
-		h.Write([]byte{0})
-	}
-	return rand.New(rand.NewPCG(h.Sum64(), 0x5eed))
+	return task.SeededRand(seed, 0x5eed, names...)
 }

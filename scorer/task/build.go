@@ -189,6 +189,12 @@ func perturbationNames() []string {
 
 // rngFor is a generator seeded by seed and names, stable across runs.
 func rngFor(seed int64, names ...string) *rand.Rand {
+	return SeededRand(seed, uint64(seed)^0x9e3779b97f4a7c15, names...)
+}
+
+// SeededRand is a generator fixed by seed, stream and names: the same
+// arguments give the same numbers on every run and machine.
+func SeededRand(seed int64, stream uint64, names ...string) *rand.Rand {
 	h := fnv.New64a()
 	var b [8]byte
 	binary.LittleEndian.PutUint64(b[:], uint64(seed))
@@ -197,7 +203,7 @@ func rngFor(seed int64, names ...string) *rand.Rand {
 		h.Write([]byte(n))
 		h.Write([]byte{0})
 	}
-	return rand.New(rand.NewPCG(h.Sum64(), uint64(seed)^0x9e3779b97f4a7c15))
+	return rand.New(rand.NewPCG(h.Sum64(), stream))
 }
 
 // Unit is a deterministic number in [0, 1) drawn from seed and names (for
