@@ -87,6 +87,8 @@ type subView struct {
 	Predictions    string    // URL of the published predictions, if any
 	Vals           []float64 // raw values in the round's metric order
 	Errs           []string
+	valCells       []cell // Vals as cells, formatted once for every page
+	meanCells      []cell // mean win rates as cells, in the round's scenario order
 	cells          []cell // what Results' rows are cut from, while it lives
 }
 
@@ -99,6 +101,7 @@ type scenarioView struct {
 	Description template.HTML // empty for secret scenarios
 	Tables      []*table      // one per track
 	Offset      int           // index of its first metric in the round's order
+	Index       int           // its place among the round's scenarios
 }
 
 func (b *builder) rankRound(r *result.Round) (*roundView, error) {
@@ -136,13 +139,13 @@ func (b *builder) rankRound(r *result.Round) (*roundView, error) {
 	}
 	rv.metricIdx = map[metricKey]int{}
 	slugs := map[string]bool{}
-	for _, sc := range r.Scenarios {
+	for j, sc := range r.Scenarios {
 		slug := slugify(sc.Name)
 		for base, n := slug, 2; slugs[slug]; n++ {
 			slug = base + "-" + strconv.Itoa(n)
 		}
 		slugs[slug] = true
-		sv := &scenarioView{Scenario: sc, Slug: slug, Dir: rv.Dir + "scenarios/" + slug + "/", Offset: rv.nMetrics}
+		sv := &scenarioView{Scenario: sc, Slug: slug, Dir: rv.Dir + "scenarios/" + slug + "/", Offset: rv.nMetrics, Index: j}
 		for _, m := range sc.Metrics {
 			rv.metricIdx[metricKey{sc.Name, m.Name}] = rv.nMetrics
 			rv.labels = append(rv.labels, sc.Name+" / "+m.Name)
@@ -350,6 +353,19 @@ func (b *builder) prepareTrack(rv *roundView, tv *trackView) {
 		sv.Vals, sv.Errs = rv.values(s)
 		tv.Subs[i] = sv
 	}
+	// Each value shows on several pages: format it once.
+	parallel(len(tv.Subs), func(i int) error {
+		sv := tv.Subs[i]
+		sv.valCells = make([]cell, len(sv.Vals))
+		for k, v := range sv.Vals {
+			sv.valCells[k] = numCell(v)
+		}
+		sv.meanCells = make([]cell, len(r.Scenarios))
+		for j, sc := range r.Scenarios {
+			sv.meanCells[j] = numCell(sv.Row.Scenarios[sc.Name])
+		}
+		return nil
+	})
 	tv.winIdx = winIndex(rv, board)
 }
 
@@ -399,9 +415,7 @@ func (b *builder) renderLeaderboard(rv *roundView, track *trackView) error {
 				cells = append(cells, numCell(row.Stages[st.Name]))
 			}
 		}
-		for _, sc := range r.Scenarios {
-			cells = append(cells, numCell(row.Scenarios[sc.Name]))
-		}
+		cells = append(cells, sv.meanCells...)
 		if tv.HasRepro {
 			cells = append(cells, reproCell(s.Reproduction))
 		}
@@ -428,7 +442,7 @@ func (b *builder) renderLeaderboard(rv *roundView, track *trackView) error {
 		for k, v := range sv.Vals {
 			text := "missing"
 			if !math.IsNaN(v) {
-				text = fullNum(v)
+				text = sv.valCells[k].Value
 			}
 			rc.Details = append(rc.Details, detail{rv.labels[k], text})
 		}
@@ -576,14 +590,14 @@ func (b *builder) fillSubmission(rv *roundView, tv *trackView, sv *subView) erro
 	k := 0
 	for j, sc := range r.Scenarios {
 		link := linkCell(sc.Name, bp+rv.Scenarios[j].Dir)
-		mean := numCell(sv.Row.Scenarios[sc.Name])
+		mean := sv.meanCells[j]
 		for _, m := range sc.Metrics {
 			v, errText := sv.Vals[k], sv.Errs[k]
 			better := "higher"
 			if m.LowerIsBetter {
 				better = "lower"
 			}
-			val := numCell(v)
+			val := sv.valCells[k]
 			val.Text = val.Value
 			if math.IsNaN(v) {
 				val.Text = "missing"
@@ -629,9 +643,9 @@ func (b *builder) renderScenario(rv *roundView, sv *scenarioView) error {
 		t.Rows = make([][]cell, 0, len(tv.Subs))
 		for _, sub := range tv.Subs {
 			link := bp + sub.Dir + sub.File
-			cells := []cell{intCell(sub.Row.Rank), linkCell(sub.Sub.Team, link), linkCell(sub.Sub.ID, link), numCell(sub.Row.Scenarios[sv.Scenario.Name])}
+			cells := []cell{intCell(sub.Row.Rank), linkCell(sub.Sub.Team, link), linkCell(sub.Sub.ID, link), sub.meanCells[sv.Index]}
 			for k := range sv.Scenario.Metrics {
-				cells = append(cells, numCell(sub.Vals[sv.Offset+k]))
+				cells = append(cells, sub.valCells[sv.Offset+k])
 			}
 			t.Rows = append(t.Rows, cells)
 		}

@@ -20,6 +20,7 @@ type table struct {
 	CSV     string // URLs of the downloads
 	JSON    string
 	Name    string // file name of the downloads, without extension
+	inlined bool   // CSV and JSON are data: URLs made by inline, safe as they are
 }
 
 type column struct {
@@ -161,7 +162,7 @@ func (b *builder) putTable(dir string, t *table) error {
 // small tables of pages that come by the thousand (a file each would cost
 // more to write than the page itself).
 func (t *table) inline(name string) {
-	t.Name = name
+	t.Name, t.inlined = name, true
 	t.CSV = percentURL("data:text/csv;charset=utf-8,", t.csvBytes())
 	t.JSON = dataURL("data:application/json;charset=utf-8;base64,", t.jsonBytes())
 }
@@ -218,8 +219,15 @@ func (t *table) HTML() template.HTML {
 	b.Grow(t.htmlSize())
 	b.WriteString(`<div class="table">` + "\n")
 	if t.CSV != "" {
+		url := func(u string) {
+			if t.inlined { // nothing to escape, and long
+				b.WriteString(u)
+			} else {
+				esc(&b, u)
+			}
+		}
 		b.WriteString(`<p class="downloads">Download this table: <a href="`)
-		esc(&b, t.CSV)
+		url(t.CSV)
 		b.WriteString(`" download`)
 		if t.Name != "" {
 			b.WriteString(`="`)
@@ -227,7 +235,7 @@ func (t *table) HTML() template.HTML {
 			b.WriteString(`"`)
 		}
 		b.WriteString(`>CSV</a> · <a href="`)
-		esc(&b, t.JSON)
+		url(t.JSON)
 		b.WriteString(`" download`)
 		if t.Name != "" {
 			b.WriteString(`="`)
