@@ -43,11 +43,11 @@ test-e2e: build $(LLAMACPP)/node_modules/.package-lock.json
 
 bench: build
 	scripts/setup.sh hugo
+	scripts/bench-site.sh
 	$(GO) test -run '^$$' -bench . -benchtime 5x ./ranking
 	$(GO) test -run '^$$' -bench 'Render1000$$' -benchtime 5x ./site/markdown
 	$(GO) test -run '^$$' -bench BenchmarkPreparePrompts -benchtime 5x ./scorer/scenario
 	scripts/bench-scorer.sh
-	scripts/bench-site.sh
 
 demo: build
 	scripts/demo.sh
