@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -45,11 +46,13 @@ const keyLen = sha256.Size
 type key = [keyLen]byte
 
 // loc is where a committed value lies: at off in record seq, n bytes long
-// (in the legacy bucket, the whole record past its key).
+// (in the legacy bucket, the whole record past its key). A pending value,
+// put but not yet committed, is the seq'th put instead.
 type loc struct {
-	seq    uint64
-	off, n uint32
-	legacy bool
+	seq     uint64
+	off, n  uint32
+	legacy  bool
+	pending bool
 }
 
 // Cache is an open response store.
@@ -62,18 +65,28 @@ type Cache struct {
 	mu      sync.Mutex
 	err     error // first commit error
 	closed  bool
-	index   map[key]loc    // committed
-	pending map[key][]byte // put, not yet committed
-	batch   []entry        // put, not yet handed to the writer
-	next    uint64         // next record's sequence number
+	index   map[key]loc // every value, committed or pending
+	batch   []entry     // put, not yet handed to the writer
+	taken   []entry     // handed to the writer, being committed
+	puts    uint64      // values put so far, the last one at the end of batch
+	next    uint64      // next record's sequence number
 	flushed *sync.Cond
 	arena   []byte // the writer's: records are built in it, reused per batch
+	locs    []loc  // the writer's: where a batch's values went
 }
 
 type entry struct {
 	key key
-	val []byte
+	value
 }
+
+// value is a value as put: head then body, kept apart so that no one
+// copies them together before the commit does.
+type value struct {
+	head, body []byte
+}
+
+func (v value) len() int { return len(v.head) + len(v.body) }
 
 // Open opens (creating) the store at path. It fails at once, with a clear
 // message, if another run holds it.
@@ -90,7 +103,7 @@ func Open(path string) (*Cache, error) {
 		return nil, fmt.Errorf("cache %s: %w", path, err)
 	}
 	c := &Cache{db: db, path: path, wake: make(chan struct{}, 1), done: make(chan struct{}),
-		index: map[key]loc{}, pending: map[key][]byte{}}
+		index: map[key]loc{}}
 	c.flushed = sync.NewCond(&c.mu)
 	if err := db.Update(c.load); err != nil {
 		db.Close()
@@ -152,11 +165,15 @@ func (c *Cache) Get(k []byte) ([]byte, bool, error) {
 		return nil, false, nil
 	}
 	c.mu.Lock()
-	if v, ok := c.pending[key(k)]; ok {
-		c.mu.Unlock()
-		return v, true, nil
-	}
 	l, ok := c.index[key(k)]
+	if ok && l.pending {
+		v := c.pendingValue(l.seq)
+		c.mu.Unlock()
+		if len(v.head) == 0 {
+			return v.body, true, nil
+		}
+		return append(append(make([]byte, 0, v.len()), v.head...), v.body...), true, nil
+	}
 	c.mu.Unlock()
 	if !ok {
 		return nil, false, nil
@@ -182,15 +199,17 @@ func (c *Cache) Get(k []byte) ([]byte, bool, error) {
 	return out, out != nil, nil
 }
 
-// Put stores a value for key (a Key); it is committed in the background.
-// The cache keeps val: the caller must not change it afterwards. Put
-// reports an earlier commit failure, if any.
-func (c *Cache) Put(k, val []byte) error {
+// Put stores head followed by body as the value for key (a Key); it is
+// committed in the background. The cache keeps head and body: the caller
+// must not change them afterwards. Put reports an earlier commit failure,
+// if any.
+func (c *Cache) Put(k, head, body []byte) error {
 	if len(k) != keyLen {
 		return fmt.Errorf("cache: key of %d bytes, want %d", len(k), keyLen)
 	}
-	if len(val) > 1<<30 {
-		return fmt.Errorf("cache: value of %d bytes is too big", len(val))
+	v := value{head, body}
+	if v.len() > 1<<30 {
+		return fmt.Errorf("cache: value of %d bytes is too big", v.len())
 	}
 	c.mu.Lock()
 	if c.err != nil || c.closed {
@@ -201,8 +220,9 @@ func (c *Cache) Put(k, val []byte) error {
 		}
 		return err
 	}
-	c.pending[key(k)] = val
-	c.batch = append(c.batch, entry{key: key(k), val: val})
+	c.index[key(k)] = loc{seq: c.puts, pending: true}
+	c.batch = append(c.batch, entry{key(k), v})
+	c.puts++
 	if len(c.batch) == 1 { // one wake-up per batch, not per response
 		select {
 		case c.wake <- struct{}{}:
@@ -211,6 +231,16 @@ func (c *Cache) Put(k, val []byte) error {
 	}
 	c.mu.Unlock()
 	return nil
+}
+
+// pendingValue is the value of the put'th put, not yet committed: in
+// batch, or in the batch before, taken.
+func (c *Cache) pendingValue(put uint64) value {
+	first := c.puts - uint64(len(c.batch)) // batch[0]'s put
+	if put >= first {
+		return c.batch[put-first].value
+	}
+	return c.taken[put-(first-uint64(len(c.taken)))].value
 }
 
 // Len counts the stored responses, after committing what is pending.
@@ -240,10 +270,11 @@ func (c *Cache) writer() {
 		}
 		c.mu.Lock()
 		batch := c.batch
-		c.batch = spare[:0]
+		c.batch, c.taken = spare[:0], batch
+		firstPut := c.puts - uint64(len(batch))
 		c.mu.Unlock()
 		if len(batch) > 0 {
-			c.commit(batch)
+			c.commit(batch, firstPut)
 		}
 		clear(batch) // let the values go
 		spare = batch
@@ -253,10 +284,20 @@ func (c *Cache) writer() {
 	}
 }
 
-// commit writes a batch as one record per recordMax bytes, in one
-// transaction.
-func (c *Cache) commit(batch []entry) {
-	locs := make([]loc, len(batch))
+// commit writes a batch, whose first value was put firstPut'th, as one
+// record per recordMax bytes, in one transaction.
+func (c *Cache) commit(batch []entry, firstPut uint64) {
+	// bbolt keeps the records until the commit: they share the arena, one
+	// after another, sized for the whole batch at once and reused.
+	size := 0
+	for i := range batch {
+		size += keyLen + binary.MaxVarintLen32 + batch[i].len()
+	}
+	if cap(c.arena) < size {
+		c.arena = make([]byte, 0, max(size+size/4, 64<<10))
+	}
+	c.locs = slices.Grow(c.locs[:0], len(batch))[:len(batch)]
+	locs := c.locs
 	first := c.next
 	err := c.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucket)
@@ -265,21 +306,17 @@ func (c *Cache) commit(batch []entry) {
 		for i := 0; i < len(batch); {
 			size := 0
 			j := i
-			for ; j < len(batch) && (j == i || size+keyLen+binary.MaxVarintLen32+len(batch[j].val) <= recordMax); j++ {
-				size += keyLen + binary.MaxVarintLen32 + len(batch[j].val)
-			}
-			// bbolt keeps the value until the commit: records share the
-			// arena, one after another, and it is reused after the commit.
-			if cap(c.arena)-len(c.arena) < size {
-				c.arena = make([]byte, 0, max(2*cap(c.arena), size, 64<<10))
+			for ; j < len(batch) && (j == i || size+keyLen+binary.MaxVarintLen32+batch[j].len() <= recordMax); j++ {
+				size += keyLen + binary.MaxVarintLen32 + batch[j].len()
 			}
 			rec := c.arena[len(c.arena):len(c.arena)]
 			for ; i < j; i++ {
 				e := &batch[i]
 				rec = append(rec, e.key[:]...)
-				rec = binary.AppendUvarint(rec, uint64(len(e.val)))
-				locs[i] = loc{seq: seq, off: uint32(len(rec)), n: uint32(len(e.val))}
-				rec = append(rec, e.val...)
+				rec = binary.AppendUvarint(rec, uint64(e.len()))
+				locs[i] = loc{seq: seq, off: uint32(len(rec)), n: uint32(e.len())}
+				rec = append(rec, e.head...)
+				rec = append(rec, e.body...)
 			}
 			c.arena = c.arena[:len(c.arena)+len(rec)]
 			var k [8]byte
@@ -294,7 +331,7 @@ func (c *Cache) commit(batch []entry) {
 	})
 	c.arena = c.arena[:0]
 	if cap(c.arena) > 4<<20 { // a rare huge batch: don't keep its memory
-		c.arena = nil
+		c.arena, c.locs = nil, nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -303,27 +340,24 @@ func (c *Cache) commit(batch []entry) {
 	}
 	for i := range batch {
 		e := &batch[i]
-		if err == nil {
-			c.index[e.key] = locs[i]
-		}
-		if v, ok := c.pending[e.key]; ok && sameSlice(v, e.val) {
-			delete(c.pending, e.key)
+		// A later Put of the same key stays pending until its own commit.
+		if l := c.index[e.key]; l.pending && l.seq == firstPut+uint64(i) {
+			if err == nil {
+				c.index[e.key] = locs[i]
+			} else {
+				delete(c.index, e.key)
+			}
 		}
 	}
+	c.taken = nil
 	c.flushed.Broadcast()
-}
-
-// sameSlice says whether a and b are the same slice (a later Put of the
-// same key must stay pending until its own commit).
-func sameSlice(a, b []byte) bool {
-	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // Flush waits until everything Put so far is committed.
 func (c *Cache) Flush() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for len(c.pending) > 0 && c.err == nil {
+	for (len(c.batch) > 0 || len(c.taken) > 0) && c.err == nil {
 		c.flushed.Wait()
 	}
 	return c.err

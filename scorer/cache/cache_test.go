@@ -22,7 +22,7 @@ func TestPutGetSurviveReopen(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			k := Key("challenge http://x", []byte(fmt.Sprint(i)))
-			if err := c.Put(k, []byte(fmt.Sprint("v", i))); err != nil {
+			if err := c.Put(k, nil, []byte(fmt.Sprint("v", i))); err != nil {
 				t.Error(err)
 			}
 			if v, ok, err := c.Get(k); err != nil || !ok || string(v) != fmt.Sprint("v", i) {
@@ -74,7 +74,7 @@ func TestBigBatchesSurviveReopen(t *testing.T) {
 	val := func(i int) []byte { return []byte(strings.Repeat(fmt.Sprint(i%10), 1+i*97%(3*recordMax/2))) }
 	const n = 300
 	for i := range n {
-		if err := c.Put(Key("id", []byte(fmt.Sprint(i))), val(i)); err != nil {
+		if err := c.Put(Key("id", []byte(fmt.Sprint(i))), nil, val(i)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -145,5 +145,68 @@ func TestCorruptRecordIsReported(t *testing.T) {
 	}
 	if _, err := Open(path); err == nil || !strings.Contains(err.Error(), "corrupt record 1") || !strings.Contains(err.Error(), path) {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// A value put as head and body reads back as one, pending and committed.
+func TestHeadAndBodyReadAsOne(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.bolt")
+	c, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := Key("id", []byte("x"))
+	if err := c.Put(k, []byte{1}, []byte("body")); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok, err := c.Get(k); err != nil || !ok || string(v) != "\x01body" {
+		t.Fatalf("pending: %q %v %v", v, ok, err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if c, err = Open(path); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if v, ok, err := c.Get(k); err != nil || !ok || string(v) != "\x01body" {
+		t.Fatalf("committed: %q %v %v", v, ok, err)
+	}
+}
+
+// The last Put of a key wins, whether the first is pending or committed.
+func TestLastPutWins(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.bolt")
+	c, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := Key("id", []byte("a")), Key("id", []byte("b"))
+	c.Put(a, nil, []byte("a1"))
+	c.Put(a, nil, []byte("a2"))
+	c.Put(b, nil, []byte("b1"))
+	if err := c.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	c.Put(b, nil, []byte("b2"))
+	for _, want := range []string{"a2", "b2"} {
+		if v, ok, err := c.Get(Key("id", []byte(want[:1]))); err != nil || !ok || string(v) != want {
+			t.Errorf("before reopening: %q %v %v, want %q", v, ok, err, want)
+		}
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if c, err = Open(path); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, want := range []string{"a2", "b2"} {
+		if v, ok, err := c.Get(Key("id", []byte(want[:1]))); err != nil || !ok || string(v) != want {
+			t.Errorf("after reopening: %q %v %v, want %q", v, ok, err, want)
+		}
+	}
+	if n, err := c.Len(); err != nil || n != 2 {
+		t.Errorf("Len = %d, %v", n, err)
 	}
 }

@@ -40,9 +40,9 @@ type Request struct {
 // Token is one generated token with its log-probability. Logprob is nil
 // where the server gave none (or an infinite one).
 type Token struct {
-	Text    string             `json:"text"`
-	Logprob *float64           `json:"logprob"`
-	Top     map[string]float64 `json:"top,omitempty"`
+	Text    string   `json:"text"`
+	Logprob *float64 `json:"logprob"`
+	Top     Top      `json:"top,omitempty"`
 }
 
 // Response is one completion, prompt echo removed.
@@ -105,6 +105,7 @@ type HTTP struct {
 	base   string
 	opt    Options
 	hc     *fasthttp.HostClient
+	uris   sync.Map // path -> *fasthttp.URI
 	conns  connSet  // open connections, closed when a context is canceled
 	watch  sync.Map // context.Context -> *watch
 	calls  atomic.Int64
@@ -310,23 +311,32 @@ func (c *HTTP) jitter(d time.Duration) time.Duration {
 	return time.Duration(float64(d) * (0.5 + c.random()))
 }
 
-// call sends one request with retries; parse reads the sanitized body.
+// call sends one request with retries, body (if not nil) as JSON; parse
+// reads the sanitized body.
 func (c *HTTP) call(ctx context.Context, method, path string, body any, parse func([]byte) error) error {
-	_, err := c.callSim(ctx, method, path, body, parse)
+	var payload []byte
+	if body != nil {
+		var err error
+		if payload, err = encode(path, body); err != nil {
+			return err
+		}
+	}
+	_, err := c.callSim(ctx, method, path, payload, parse)
 	return err
 }
 
-// callSim is call, also saying whether the server marked itself simulated.
-func (c *HTTP) callSim(ctx context.Context, method, path string, body any, parse func([]byte) error) (bool, error) {
-	var payload []byte
-	if raw, ok := body.(rawJSON); ok {
-		payload = raw
-	} else if body != nil {
-		var err error
-		if payload, err = json.Marshal(body); err != nil {
-			return false, &Error{Endpoint: path, Reason: "bad request", Detail: err.Error()}
-		}
+// encode is a request body as JSON.
+func encode(path string, body any) ([]byte, error) {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return nil, &Error{Endpoint: path, Reason: "bad request", Detail: err.Error()}
 	}
+	return b, nil
+}
+
+// callSim sends one request with retries, the payload already encoded,
+// and says whether the server marked itself simulated.
+func (c *HTTP) callSim(ctx context.Context, method, path string, payload []byte, parse func([]byte) error) (bool, error) {
 	retries := c.opt.Retries
 	if ctx.Value(noRetry{}) != nil {
 		retries = 0

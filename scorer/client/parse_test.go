@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"encoding/json"
 	"math/rand/v2"
 	"reflect"
@@ -80,4 +81,19 @@ func norm(r *Response) *Response {
 		}
 	}
 	return &c
+}
+
+// hasSurrogateEscape finds what two bytes.Contains would.
+func TestHasSurrogateEscape(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 20000 {
+		b := make([]byte, r.IntN(12))
+		for i := range b {
+			b[i] = `\udDx`[r.IntN(5)]
+		}
+		want := bytes.Contains(b, []byte(`\ud`)) || bytes.Contains(b, []byte(`\uD`))
+		if got := hasSurrogateEscape(b); got != want {
+			t.Fatalf("%q: %v, want %v", b, got, want)
+		}
+	}
 }

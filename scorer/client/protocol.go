@@ -28,9 +28,6 @@ type processRequest struct {
 	EchoPrompt   bool    `json:"echo_prompt"`
 }
 
-// rawJSON is a request body already encoded.
-type rawJSON []byte
-
 // appendJSON appends the body as encoding/json would encode it (keys in
 // field order), without reflection; ok is false for a temperature that
 // JSON cannot hold, left to encoding/json to report.
@@ -39,7 +36,7 @@ func (p *processRequest) appendJSON(b []byte) ([]byte, bool) {
 		return b, false
 	}
 	b = append(b, `{"prompt":`...)
-	b = appendJSONString(b, p.Prompt)
+	b = appendJSONString(b, p.Prompt, true)
 	b = append(b, `,"num_samples":`...)
 	b = strconv.AppendInt(b, int64(p.NumSamples), 10)
 	b = append(b, `,"max_new_tokens":`...)
@@ -56,16 +53,16 @@ func (p *processRequest) appendJSON(b []byte) ([]byte, bool) {
 }
 
 // appendJSONString appends s as a JSON string, escaped as encoding/json
-// escapes it: control characters, quote, backslash, <, > and & (HTML
-// safety), U+2028 and U+2029; invalid UTF-8 becomes U+FFFD.
-func appendJSONString(b []byte, s string) []byte {
+// escapes it: control characters, quote, backslash, U+2028 and U+2029,
+// and with html <, > and &; invalid UTF-8 becomes U+FFFD.
+func appendJSONString(b []byte, s string, html bool) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if c >= 0x20 && c != '"' && c != '\\' && (!html || (c != '<' && c != '>' && c != '&')) {
 				i++
 				continue
 			}
@@ -111,13 +108,26 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
+// payloads are request bodies, reused: fasthttp sends a body without
+// copying it and is done with it when the call returns.
+var payloads = sync.Pool{New: func() any { return new([]byte) }}
+
 func (c *HTTP) completeChallenge(ctx context.Context, req Request) (*Response, error) {
 	body := processRequest{Prompt: req.Prompt, NumSamples: 1, MaxNewTokens: req.MaxTokens, TopK: req.TopK,
 		Temperature: req.Temperature, Seed: req.Seed}
-	var payload any = body
-	if raw, ok := body.appendJSON(make([]byte, 0, len(req.Prompt)+128)); ok {
-		payload = rawJSON(raw)
+	buf := payloads.Get().(*[]byte)
+	payload, ok := body.appendJSON((*buf)[:0])
+	if !ok {
+		payloads.Put(buf)
+		_, err := encode("/process", body) // encoding/json says what is wrong
+		return nil, err
 	}
+	defer func() {
+		if cap(payload) <= 64<<10 { // don't hold on to a rare huge prompt
+			*buf = payload
+			payloads.Put(buf)
+		}
+	}()
 	var r *Response
 	sim, err := c.callSim(ctx, http.MethodPost, "/process", payload, func(b []byte) (err error) {
 		r, err = parseProcess(b, req.Prompt)
@@ -147,23 +157,45 @@ func (c *HTTP) ParseCompletion(body []byte, simulated bool, prompt string) (*Res
 	return r, nil
 }
 
-// processParser reads /process bodies, one per request: valyala/fastjson
-// reads them several times faster than reflection-based decoders.
+// processParser reads /process bodies, one per request, with
+// valyala/fastjson: several times faster than reflection-based decoders.
 type processParser struct {
 	fastjson.Parser
-	num []byte // a number's text
+	num    []byte        // a number's text
+	fields []tokenFields // per token
+}
+
+// tokenFields are a /process token's fields.
+type tokenFields struct {
+	text, logprob, top *fastjson.Value
 }
 
 var processParsers = sync.Pool{New: func() any { return new(processParser) }}
 
-// parseProcess reads a /process body. fastjson keeps a lone escaped
-// surrogate (\ud800) as text where encoding/json makes it U+FFFD, so the
-// rare bodies with escaped surrogates go through encoding/json.
+// parseProcess reads a /process body. fastjson keeps a lone escaped surrogate (\ud800) as text where
+// encoding/json makes it U+FFFD, so the rare bodies with escaped
+// surrogates go through encoding/json.
 func parseProcess(b []byte, prompt string) (*Response, error) {
-	if bytes.Contains(b, []byte(`\ud`)) || bytes.Contains(b, []byte(`\uD`)) {
+	if hasSurrogateEscape(b) {
 		return parseProcessStd(b, prompt)
 	}
-	return parseProcessFast(b, prompt)
+	p := processParsers.Get().(*processParser)
+	defer processParsers.Put(p)
+	return p.readFastjson(b, prompt)
+}
+
+// hasSurrogateEscape says whether b holds \ud or \uD, in one pass.
+func hasSurrogateEscape(b []byte) bool {
+	for {
+		i := bytes.Index(b, []byte(`\u`))
+		if i < 0 || i+2 >= len(b) {
+			return false
+		}
+		if b[i+2]|0x20 == 'd' {
+			return true
+		}
+		b = b[i+2:]
+	}
 }
 
 // processResponse is the /process body for encoding/json.
@@ -188,16 +220,15 @@ func parseProcessStd(b []byte, prompt string) (*Response, error) {
 	}
 	r := &Response{Text: *out.Text, Body: b}
 	for _, t := range out.Tokens {
-		r.Tokens = append(r.Tokens, Token{Text: t.Text, Logprob: finite(t.Logprob), Top: topMap(t.TopLogprob)})
+		r.Tokens = append(r.Tokens, Token{Text: t.Text, Logprob: finite(t.Logprob), Top: topFromMap(t.TopLogprob)})
 	}
 	stripEcho(r, prompt)
 	r.Logprob = sumLogprobs(r.Tokens, out.Logprob)
 	return r, nil
 }
 
-func parseProcessFast(b []byte, prompt string) (*Response, error) {
-	p := processParsers.Get().(*processParser)
-	defer processParsers.Put(p)
+// readFastjson reads a /process body with fastjson.
+func (p *processParser) readFastjson(b []byte, prompt string) (*Response, error) {
 	v, err := p.ParseBytes(b)
 	if err != nil {
 		return nil, err
@@ -226,7 +257,7 @@ func parseProcessFast(b []byte, prompt string) (*Response, error) {
 	if r.Text, err = str(text, "text"); err != nil {
 		return nil, err
 	}
-	if r.Tokens, err = p.tokens(toks); err != nil {
+	if r.Tokens, err = p.tokens(toks, r.Text); err != nil {
 		return nil, err
 	}
 	lp, ok, err := p.number(logprob, "logprob")
@@ -242,8 +273,9 @@ func parseProcessFast(b []byte, prompt string) (*Response, error) {
 	return r, nil
 }
 
-// tokens reads the /process tokens: [{text, logprob, top_logprob}].
-func (p *processParser) tokens(v *fastjson.Value) ([]Token, error) {
+// tokens reads the /process tokens: [{text, logprob, top_logprob}]. Their
+// texts usually spell text: those that do share its bytes.
+func (p *processParser) tokens(v *fastjson.Value, text string) ([]Token, error) {
 	if v == nil || v.Type() == fastjson.TypeNull {
 		return nil, nil
 	}
@@ -254,54 +286,80 @@ func (p *processParser) tokens(v *fastjson.Value) ([]Token, error) {
 	if len(arr) == 0 {
 		return nil, nil
 	}
-	toks := make([]Token, len(arr))
-	lps := make([]float64, 0, len(arr)) // the tokens' logprobs, one allocation
-	for i, tv := range arr {
+	// A first pass finds the fields, up to the first token that is not an
+	// object, and counts the alternatives.
+	p.fields = p.fields[:0]
+	nTop := 0
+	for _, tv := range arr {
 		o, err := tv.Object()
 		if err != nil {
-			return nil, fmt.Errorf("tokens[%d]: %w", i, err)
+			break
 		}
-		var text, logprob, top *fastjson.Value
+		var f tokenFields
 		o.Visit(func(k []byte, v *fastjson.Value) {
 			switch {
 			case keyIs(k, "text"):
-				text = v
+				f.text = v
 			case keyIs(k, "logprob"):
-				logprob = v
+				f.logprob = v
 			case keyIs(k, "top_logprob"):
-				top = v
+				f.top = v
 			}
 		})
+		if f.top != nil && f.top.Type() == fastjson.TypeObject {
+			to, _ := f.top.Object()
+			nTop += to.Len()
+		}
+		p.fields = append(p.fields, f)
+	}
+	toks := make([]Token, len(arr))
+	// One allocation holds the alternatives and, past them, the tokens'
+	// logprobs (in Alts without text).
+	store := make(Top, nTop+len(arr))
+	alts, lps := store[:0:nTop], store[nTop:]
+	at := 0 // where the token would start in text
+	for i, tv := range arr {
+		if i == len(p.fields) {
+			_, err := tv.Object()
+			return nil, fmt.Errorf("tokens[%d]: %w", i, err)
+		}
+		f := &p.fields[i]
 		t := &toks[i]
-		if t.Text, err = str(text, "tokens[].text"); err != nil {
+		b, err := strBytes(f.text, "tokens[].text")
+		if err != nil {
 			return nil, err
 		}
-		lp, ok, err := p.number(logprob, "tokens[].logprob")
+		t.Text = spelling(text, at, b)
+		at += len(b)
+		lp, ok, err := p.number(f.logprob, "tokens[].logprob")
 		if err != nil {
 			return nil, err
 		}
 		if ok {
-			lps = append(lps, lp)
-			t.Logprob = &lps[len(lps)-1]
+			lps[i].Logprob = lp
+			t.Logprob = &lps[i].Logprob
 		}
-		if t.Top, err = p.top(top, t.Text); err != nil {
+		start := len(alts)
+		if alts, err = p.top(f.top, t.Text, alts); err != nil {
 			return nil, fmt.Errorf("tokens[%d]: %w", i, err)
+		}
+		if len(alts) > start {
+			t.Top = sortTop(alts[start:len(alts):len(alts)])
 		}
 	}
 	return toks, nil
 }
 
-// top reads a token's top_logprob object; self is the token's text,
-// usually its first key.
-func (p *processParser) top(v *fastjson.Value, self string) (map[string]float64, error) {
+// top appends a token's top_logprob object to alts; self is the token's
+// text, usually its first key.
+func (p *processParser) top(v *fastjson.Value, self string, alts Top) (Top, error) {
 	if v == nil || v.Type() == fastjson.TypeNull {
-		return nil, nil
+		return alts, nil
 	}
 	o, err := v.Object()
 	if err != nil {
-		return nil, fmt.Errorf(`"top_logprob": %w`, err)
+		return alts, fmt.Errorf(`"top_logprob": %w`, err)
 	}
-	var top map[string]float64
 	o.Visit(func(k []byte, v *fastjson.Value) {
 		if err != nil {
 			return
@@ -311,33 +369,53 @@ func (p *processParser) top(v *fastjson.Value, self string) (map[string]float64,
 		if lp, ok, err = p.number(v, "top_logprob"); !ok {
 			return
 		}
-		if top == nil {
-			top = make(map[string]float64, o.Len())
-		}
-		key := self // no new string for the token itself
-		if string(k) != self {
-			key = validString(k)
-		}
-		top[key] = lp
+		alts = append(alts, Alt{altText(k, self), lp})
 	})
-	return top, err
+	return alts, err
+}
+
+// spelling is a token's text, b, sharing the response's text where the
+// token spells it at byte at.
+func spelling(text string, at int, b []byte) string {
+	if end := at + len(b); end <= len(text) && text[at:end] == string(b) && utf8.Valid(b) {
+		return text[at:end]
+	}
+	return validString(b)
+}
+
+// altText is an alternative's text, k, with no new string when it is the
+// token's own, self.
+func altText(k []byte, self string) string {
+	if string(k) == self {
+		return self
+	}
+	return validString(k)
 }
 
 func keyIs(k []byte, name string) bool {
-	return len(k) == len(name) && strings.EqualFold(string(k), name)
+	return len(k) == len(name) && (string(k) == name || strings.EqualFold(string(k), name))
 }
 
 // str reads a string value or null (""); invalid UTF-8 becomes U+FFFD, as encoding/json
 // does.
 func str(v *fastjson.Value, field string) (string, error) {
+	b, err := strBytes(v, field)
+	if err != nil {
+		return "", err
+	}
+	return validString(b), nil
+}
+
+// strBytes is str's bytes, as they are in the body.
+func strBytes(v *fastjson.Value, field string) ([]byte, error) {
 	if v == nil || v.Type() == fastjson.TypeNull {
-		return "", nil
+		return nil, nil
 	}
 	b, err := v.StringBytes()
 	if err != nil {
-		return "", fmt.Errorf("%q: %w", field, err)
+		return nil, fmt.Errorf("%q: %w", field, err)
 	}
-	return validString(b), nil
+	return b, nil
 }
 
 func validString(b []byte) string {
@@ -403,8 +481,12 @@ type completionsResponse struct {
 func (c *HTTP) completeOpenAI(ctx context.Context, req Request) (*Response, error) {
 	body := completionsRequest{Model: *c.model.Load(), Prompt: req.Prompt, MaxTokens: req.MaxTokens,
 		Temperature: req.Temperature, TopK: req.TopK, Seed: req.Seed, Logprobs: 1, N: 1, Stop: req.Stop}
+	payload, err := encode("/v1/completions", body)
+	if err != nil {
+		return nil, err
+	}
 	var r *Response
-	sim, err := c.callSim(ctx, http.MethodPost, "/v1/completions", body, func(b []byte) (err error) {
+	sim, err := c.callSim(ctx, http.MethodPost, "/v1/completions", payload, func(b []byte) (err error) {
 		r, err = parseCompletions(b, req.Prompt)
 		return err
 	})
@@ -432,12 +514,10 @@ func parseCompletions(b []byte, prompt string) (*Response, error) {
 				tok := Token{Text: t.Token, Logprob: finite(t.Logprob)}
 				for _, tp := range t.TopLogprobs {
 					if v := finite(tp.Logprob); v != nil {
-						if tok.Top == nil {
-							tok.Top = map[string]float64{}
-						}
-						tok.Top[tp.Token] = *v
+						tok.Top = append(tok.Top, Alt{tp.Token, *v})
 					}
 				}
+				tok.Top = sortTop(tok.Top)
 				r.Tokens = append(r.Tokens, tok)
 			}
 		default:
@@ -447,7 +527,7 @@ func parseCompletions(b []byte, prompt string) (*Response, error) {
 					tok.Logprob = finite(lp.TokenLogprobs[i])
 				}
 				if i < len(lp.TopLogprobs) {
-					tok.Top = topMap(lp.TopLogprobs[i])
+					tok.Top = topFromMap(lp.TopLogprobs[i])
 				}
 				r.Tokens = append(r.Tokens, tok)
 			}
@@ -458,17 +538,15 @@ func parseCompletions(b []byte, prompt string) (*Response, error) {
 	return r, nil
 }
 
-func topMap(m map[string]*float64) map[string]float64 {
-	var out map[string]float64
+// topFromMap is the finite entries of m.
+func topFromMap(m map[string]*float64) Top {
+	var out Top
 	for k, p := range m {
 		if v := finite(p); v != nil {
-			if out == nil {
-				out = make(map[string]float64, len(m))
-			}
-			out[k] = *v
+			out = append(out, Alt{k, *v})
 		}
 	}
-	return out
+	return sortTop(out)
 }
 
 // stripEcho removes a prompt the server echoed despite echo_prompt=false,

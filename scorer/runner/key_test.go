@@ -26,12 +26,16 @@ func TestRequestKeyIsCacheKey(t *testing.T) {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
 	}
-	got := requestKey("challenge http://x", &req)
+	got, buf := requestKey(nil, "challenge http://x", &req)
 	if want := cache.Key("challenge http://x", b); !bytes.Equal(got[:], want) {
 		t.Fatalf("requestKey %x, cache.Key %x", got, want)
 	}
-	other := requestKey("challenge http://y", &req)
+	other, _ := requestKey(buf, "challenge http://y", &req)
 	if other == got {
 		t.Fatal("two endpoints share a key")
+	}
+	// The buffer reused.
+	if again, _ := requestKey(buf, "challenge http://x", &req); again != got {
+		t.Fatal("a reused buffer changed the key")
 	}
 }

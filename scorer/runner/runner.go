@@ -98,7 +98,7 @@ type Outcome struct {
 	Reason       string             `json:"reason,omitempty"`
 	Error        string             `json:"error,omitempty"`
 
-	instance  task.Instance
+	instance  *task.Instance
 	label     string
 	generated int // tokens the server generated, past the stop sequences too
 }
@@ -129,13 +129,20 @@ type runState struct {
 	requests atomic.Int64
 	sim      atomic.Bool
 	mu       sync.Mutex
-	flight   map[[sha256.Size]byte]*flight
+	// flight holds the requests in flight: nil, or a flight once another
+	// request waits for the same response.
+	flight map[[sha256.Size]byte]*flight
 }
 
 type flight struct {
 	done chan struct{}
 	resp *client.Response
 	err  error
+}
+
+// scratch is a worker's memory, reused from one instance to the next.
+type scratch struct {
+	key []byte // what requestKey hashes
 }
 
 // Run scores every instance of the tasks. It returns an error only when
@@ -154,7 +161,11 @@ func Run(ctx context.Context, tasks []*task.Task, opt Options) (*Report, error) 
 	if err := checkMetrics(tasks); err != nil {
 		return nil, err
 	}
-	var jobs []job
+	n := 0
+	for _, t := range tasks {
+		n += len(t.Eval)
+	}
+	jobs := make([]job, 0, n)
 	for _, t := range tasks {
 		for i := range t.Eval {
 			jobs = append(jobs, job{t: t, in: &t.Eval[i]})
@@ -179,12 +190,13 @@ func Run(ctx context.Context, tasks []*task.Task, opt Options) (*Report, error) 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var sc scratch
 			for ctx.Err() == nil {
 				i := int(next.Add(1) - 1)
 				if i >= len(jobs) {
 					return
 				}
-				out[i] = rs.one(ctx, jobs[i])
+				out[i] = rs.one(ctx, jobs[i], &sc)
 				if opt.Progress != nil {
 					opt.Progress.Add(1)
 				}
@@ -234,11 +246,11 @@ func checkMetrics(tasks []*task.Task) error {
 }
 
 // one scores one instance.
-func (rs *runState) one(ctx context.Context, j job) Outcome {
+func (rs *runState) one(ctx context.Context, j job, sc *scratch) Outcome {
 	t, in := j.t, j.in
 	o := Outcome{
 		Task: t.Spec.Name, Scenario: t.Spec.ScenarioName(), ID: in.ID, Perturbation: in.Perturbation, Source: in.Source,
-		References: in.References, Gold: t.Format.Gold(in), instance: *in, label: t.Spec.Label,
+		References: in.References, Gold: t.Format.Gold(in), instance: in, label: t.Spec.Label,
 	}
 	fail := func(err error) Outcome {
 		o.Failed, o.Reason, o.Error = true, client.Reason(err), err.Error()
@@ -256,7 +268,7 @@ func (rs *runState) one(ctx context.Context, j job) Outcome {
 	}
 	req := client.Request{Prompt: prompt, MaxTokens: t.Format.MaxTokens, Temperature: temp, TopK: t.Format.TopK,
 		Seed: rs.opt.Seed, Stop: t.Format.Stop}
-	resp, err := rs.complete(ctx, req)
+	resp, err := rs.complete(ctx, req, sc)
 	if err != nil {
 		return fail(err)
 	}
@@ -274,13 +286,19 @@ func (rs *runState) one(ctx context.Context, j job) Outcome {
 	if len(resp.Tokens) == 0 {
 		o.Logprob = resp.Logprob
 	}
-	o.Scores = map[string]float64{}
+	o.Scores = score(t, o.Completion, o.Gold)
+	return o
+}
+
+// score scores a completion on the task's metrics.
+func score(t *task.Task, completion string, gold []string) map[string]float64 {
+	s := make(map[string]float64, len(t.Spec.Metrics))
 	for _, m := range t.Spec.Metrics {
 		if fn, ok := metric.Lookup(m); ok {
-			o.Scores[m] = fn(o.Completion, o.Gold)
+			s[m] = fn(completion, gold)
 		}
 	}
-	return o
+	return s
 }
 
 func zeroScores(metrics []string) map[string]float64 {
@@ -306,10 +324,10 @@ func tokensWithin(toks []client.Token, n int) []client.Token {
 }
 
 // requestKey is the cache key of a completion request: cache.Key of the
-// request's fields, hashed in one go.
-func requestKey(identity string, req *client.Request) [sha256.Size]byte {
-	b := make([]byte, 0, len(identity)+len(req.Prompt)+80)
-	b = append(b, identity...)
+// request's fields, hashed in one go. It builds them in buf and returns
+// it, grown, for the next key.
+func requestKey(buf []byte, identity string, req *client.Request) ([sha256.Size]byte, []byte) {
+	b := append(buf[:0], identity...)
 	b = append(b, 0)
 	b = append(b, "complete\x00"...)
 	b = binary.AppendUvarint(b, uint64(len(req.Prompt)))
@@ -322,14 +340,19 @@ func requestKey(identity string, req *client.Request) [sha256.Size]byte {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
 	}
-	return sha256.Sum256(b)
+	return sha256.Sum256(b), b
 }
+
+// The flag byte before a body in the cache: whether the server said it
+// is a simulation.
+var flagServed, flagSimulated = []byte{0}, []byte{1}
 
 // complete asks through the cache; identical requests in flight at once
 // are sent once. The cache keeps the body as received, a flag byte first.
-func (rs *runState) complete(ctx context.Context, req client.Request) (*client.Response, error) {
+func (rs *runState) complete(ctx context.Context, req client.Request, sc *scratch) (*client.Response, error) {
 	rs.requests.Add(1)
-	key := requestKey(rs.identity, &req)
+	var key [sha256.Size]byte
+	key, sc.key = requestKey(sc.key, rs.identity, &req)
 	if rs.opt.Cache != nil {
 		if v, ok, err := rs.opt.Cache.Get(key[:]); err != nil {
 			return nil, err
@@ -344,6 +367,10 @@ func (rs *runState) complete(ctx context.Context, req client.Request) (*client.R
 	}
 	rs.mu.Lock()
 	if f, ok := rs.flight[key]; ok {
+		if f == nil { // the first to wait for it
+			f = &flight{done: make(chan struct{})}
+			rs.flight[key] = f
+		}
 		rs.mu.Unlock()
 		select {
 		case <-f.done:
@@ -352,31 +379,31 @@ func (rs *runState) complete(ctx context.Context, req client.Request) (*client.R
 			return nil, ctx.Err()
 		}
 	}
-	f := &flight{done: make(chan struct{})}
-	rs.flight[key] = f
+	rs.flight[key] = nil
 	rs.mu.Unlock()
 	rs.sent.Add(1)
-	f.resp, f.err = rs.opt.Client.Complete(ctx, req)
-	if f.err == nil {
-		if f.resp.Simulated {
+	resp, err := rs.opt.Client.Complete(ctx, req)
+	if err == nil {
+		if resp.Simulated {
 			rs.sim.Store(true)
 		}
-		if rs.opt.Cache != nil && f.resp.Body != nil {
-			v := make([]byte, 1, len(f.resp.Body)+1)
-			if f.resp.Simulated {
-				v[0] = 1
+		if rs.opt.Cache != nil && resp.Body != nil {
+			flag := flagServed
+			if resp.Simulated {
+				flag = flagSimulated
 			}
-			v = append(v, f.resp.Body...)
-			if err := rs.opt.Cache.Put(key[:], v); err != nil {
-				f.err = err
-			}
+			err = rs.opt.Cache.Put(key[:], flag, resp.Body)
 		}
 	}
-	close(f.done)
 	rs.mu.Lock()
+	f := rs.flight[key]
 	delete(rs.flight, key)
 	rs.mu.Unlock()
-	return f.resp, f.err
+	if f != nil {
+		f.resp, f.err = resp, err
+		close(f.done)
+	}
+	return resp, err
 }
 
 // countTokens asks the server's tokenizer, through the cache.
@@ -393,7 +420,7 @@ func (rs *runState) countTokens(ctx context.Context, text string) (int, error) {
 	n, err := rs.opt.Client.CountTokens(ctx, text)
 	if err == nil && rs.opt.Cache != nil {
 		v, _ := json.Marshal(n)
-		err = rs.opt.Cache.Put(key, v)
+		err = rs.opt.Cache.Put(key, nil, v)
 	}
 	return n, err
 }
@@ -493,7 +520,7 @@ func (rep *Report) Records() (scenarios []string, metrics map[string][]string, r
 	}
 	for _, o := range rep.Outcomes {
 		recs[o.Scenario] = append(recs[o.Scenario], metric.Record{
-			Instance: o.instance, Completion: o.Completion, Failed: o.Failed, Scores: o.Scores, Task: o.Task, Label: o.label,
+			Instance: *o.instance, Completion: o.Completion, Failed: o.Failed, Scores: o.Scores, Task: o.Task, Label: o.label,
 		})
 	}
 	return scenarios, metrics, recs

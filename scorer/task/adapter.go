@@ -28,6 +28,9 @@ type Prompt struct {
 
 // Text is the prompt as sent.
 func (p Prompt) Text() string {
+	if p.Instructions == "" && len(p.Shots) == 0 {
+		return p.Question // no copy
+	}
 	var b strings.Builder
 	n := len(p.Instructions) + len(p.Question) + len(p.Separator)*(len(p.Shots)+1)
 	for _, s := range p.Shots {
@@ -57,7 +60,20 @@ func (p Prompt) DropShots(n int) Prompt {
 
 // block renders one instance; with output it ends with the gold answer.
 func (f *Format) block(in *Instance, output bool) string {
+	// One allocation: the length first.
+	n := len(f.InputPrefix) + len(in.Input) + len(f.InputSuffix) + len(f.OutputPrefix)
+	if f.Adapter == MultipleChoice {
+		for _, r := range in.References {
+			n += len("A. ") + len(r.Text) + len(f.ReferenceSuffix)
+		}
+	}
+	var answer string
+	if output {
+		answer = f.answer(in)
+		n += len(answer) + len(f.OutputSuffix)
+	}
 	var b strings.Builder
+	b.Grow(n)
 	b.WriteString(f.InputPrefix)
 	b.WriteString(in.Input)
 	b.WriteString(f.InputSuffix)
@@ -74,7 +90,7 @@ func (f *Format) block(in *Instance, output bool) string {
 		return b.String()
 	}
 	b.WriteString(f.OutputPrefix)
-	b.WriteString(f.answer(in))
+	b.WriteString(answer)
 	b.WriteString(f.OutputSuffix)
 	return b.String()
 }
