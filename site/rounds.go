@@ -87,9 +87,21 @@ type subView struct {
 	Predictions    string    // URL of the published predictions, if any
 	Vals           []float64 // raw values in the round's metric order
 	Errs           []string
-	valCells       []cell // Vals as cells, formatted once for every page
-	meanCells      []cell // mean win rates as cells, in the round's scenario order
+	valTexts       []numText // Vals formatted, once for every page
+	meanCells      []cell    // mean win rates as cells, in the round's scenario order
 	cells          []cell // what Results' rows are cut from, while it lives
+}
+
+// numText is a number as pages show it and in full, as numCell makes them.
+type numText struct{ text, full string }
+
+// valCell is numCell(sv.Vals[k]), from the texts made once.
+func (sv *subView) valCell(k int) cell {
+	v := sv.Vals[k]
+	if math.IsNaN(v) {
+		return numCell(v)
+	}
+	return cell{Text: sv.valTexts[k].text, Value: sv.valTexts[k].full, Num: v, Class: "num"}
 }
 
 // scenarioView is one scenario's page.
@@ -356,9 +368,11 @@ func (b *builder) prepareTrack(rv *roundView, tv *trackView) {
 	// Each value shows on several pages: format it once.
 	parallel(len(tv.Subs), func(i int) error {
 		sv := tv.Subs[i]
-		sv.valCells = make([]cell, len(sv.Vals))
+		sv.valTexts = make([]numText, len(sv.Vals))
 		for k, v := range sv.Vals {
-			sv.valCells[k] = numCell(v)
+			if !math.IsNaN(v) {
+				sv.valTexts[k] = numText{fmtNum(v), fullNum(v)}
+			}
 		}
 		sv.meanCells = make([]cell, len(r.Scenarios))
 		for j, sc := range r.Scenarios {
@@ -442,7 +456,7 @@ func (b *builder) renderLeaderboard(rv *roundView, track *trackView) error {
 		for k, v := range sv.Vals {
 			text := "missing"
 			if !math.IsNaN(v) {
-				text = sv.valCells[k].Value
+				text = sv.valTexts[k].full
 			}
 			rc.Details = append(rc.Details, detail{rv.labels[k], text})
 		}
@@ -597,7 +611,7 @@ func (b *builder) fillSubmission(rv *roundView, tv *trackView, sv *subView) erro
 			if m.LowerIsBetter {
 				better = "lower"
 			}
-			val := sv.valCells[k]
+			val := sv.valCell(k)
 			val.Text = val.Value
 			if math.IsNaN(v) {
 				val.Text = "missing"
@@ -645,7 +659,7 @@ func (b *builder) renderScenario(rv *roundView, sv *scenarioView) error {
 			link := bp + sub.Dir + sub.File
 			cells := []cell{intCell(sub.Row.Rank), linkCell(sub.Sub.Team, link), linkCell(sub.Sub.ID, link), sub.meanCells[sv.Index]}
 			for k := range sv.Scenario.Metrics {
-				cells = append(cells, sub.valCells[sv.Offset+k])
+				cells = append(cells, sub.valCell(sv.Offset+k))
 			}
 			t.Rows = append(t.Rows, cells)
 		}
