@@ -180,7 +180,6 @@ type connSet struct {
 type trackedConn struct {
 	net.Conn
 	set *connSet
-	rd  time.Time // the read deadline set
 }
 
 func (s *connSet) add(nc net.Conn) net.Conn {
@@ -199,33 +198,6 @@ func (c *trackedConn) Close() error {
 	delete(c.set.m, c)
 	c.set.mu.Unlock()
 	return c.Conn.Close()
-}
-
-// fasthttp sets a write deadline and then the same read deadline for each
-// request: setting both at once with the first costs half as much, and
-// the second is then already set.
-
-func (c *trackedConn) SetDeadline(t time.Time) error {
-	err := c.Conn.SetDeadline(t)
-	if err == nil {
-		c.rd = t
-	}
-	return err
-}
-
-func (c *trackedConn) SetWriteDeadline(t time.Time) error {
-	return c.SetDeadline(t)
-}
-
-func (c *trackedConn) SetReadDeadline(t time.Time) error {
-	if t.Equal(c.rd) {
-		return nil
-	}
-	err := c.Conn.SetReadDeadline(t)
-	if err == nil {
-		c.rd = t
-	}
-	return err
 }
 
 func (s *connSet) closeAll() {

@@ -3,7 +3,6 @@ package client
 import (
 	"bufio"
 	"context"
-	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -186,36 +185,4 @@ func TestHugeHeaderFails(t *testing.T) {
 	if Reason(err) != "header too large" || calls.Load() != 1 {
 		t.Errorf("got %v after %d calls", err, calls.Load())
 	}
-}
-
-// A connection's read deadline is the one last asked for, whether set
-// alone or with the write deadline.
-func TestTrackedConnDeadlines(t *testing.T) {
-	a, b := net.Pipe()
-	defer b.Close()
-	var set connSet
-	c := set.add(a)
-	defer c.Close()
-	timesOut := func(what string, want bool) {
-		t.Helper()
-		if !want {
-			go func() { time.Sleep(50 * time.Millisecond); b.Write([]byte("x")) }()
-		}
-		_, err := c.Read(make([]byte, 1))
-		var te interface{ Timeout() bool }
-		if got := errors.As(err, &te) && te.Timeout(); got != want {
-			t.Errorf("%s: read error %v, want a timeout: %v", what, err, want)
-		}
-	}
-	dl := time.Now().Add(20 * time.Millisecond)
-	c.SetWriteDeadline(dl)
-	c.SetReadDeadline(dl)
-	timesOut("write then read deadline", true)
-	c.SetReadDeadline(time.Time{})
-	timesOut("read deadline cleared", false)
-	c.SetWriteDeadline(time.Now().Add(20 * time.Millisecond))
-	timesOut("write deadline alone", true) // fasthttp always sets both
-	c.SetWriteDeadline(time.Time{})
-	c.SetReadDeadline(time.Time{})
-	timesOut("both cleared", false)
 }

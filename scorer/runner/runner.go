@@ -91,7 +91,7 @@ type Outcome struct {
 	Raw          string             `json:"raw,omitempty"` // the completion before the stop sequences, when it differs
 	References   []task.Reference   `json:"references"`
 	Gold         []string           `json:"gold"`
-	Scores       map[string]float64 `json:"scores"`
+	Scores       map[string]float64 `json:"scores"` // read-only: outcomes with equal scores may share it
 	Logprob      float64            `json:"logprob"`
 	Tokens       []client.Token     `json:"tokens"`
 	Failed       bool               `json:"failed,omitempty"`
@@ -142,7 +142,15 @@ type flight struct {
 
 // scratch is a worker's memory, reused from one instance to the next.
 type scratch struct {
-	key []byte // what requestKey hashes
+	key    []byte                           // what requestKey hashes
+	scores []float64                        // an instance's scores, metric by metric
+	shared map[sharedKey]map[string]float64 // see score
+}
+
+// sharedKey names a task's scores when each is 0 or 1: bit i is metric i's.
+type sharedKey struct {
+	t    *task.Task
+	ones uint64
 }
 
 // Run scores every instance of the tasks. It returns an error only when
@@ -286,17 +294,47 @@ func (rs *runState) one(ctx context.Context, j job, sc *scratch) Outcome {
 	if len(resp.Tokens) == 0 {
 		o.Logprob = resp.Logprob
 	}
-	o.Scores = score(t, o.Completion, o.Gold)
+	o.Scores = sc.score(t, o.Completion, o.Gold)
 	return o
 }
 
-// score scores a completion on the task's metrics.
-func score(t *task.Task, completion string, gold []string) map[string]float64 {
-	s := make(map[string]float64, len(t.Spec.Metrics))
-	for _, m := range t.Spec.Metrics {
+// score scores a completion on the task's metrics. Outcomes whose scores
+// are all 0 or 1, as most are, share one map per task and worker: a map
+// each would cost two allocations per instance.
+func (sc *scratch) score(t *task.Task, completion string, gold []string) map[string]float64 {
+	metrics := t.Spec.Metrics
+	share := len(metrics) <= 64
+	var ones uint64
+	sc.scores = sc.scores[:0]
+	for i, m := range metrics {
+		var v float64
 		if fn, ok := metric.Lookup(m); ok {
-			s[m] = fn(completion, gold)
+			v = fn(completion, gold)
 		}
+		switch math.Float64bits(v) {
+		case 0:
+		case math.Float64bits(1):
+			ones |= 1 << i
+		default:
+			share = false
+		}
+		sc.scores = append(sc.scores, v)
+	}
+	key := sharedKey{t, ones}
+	if s, ok := sc.shared[key]; ok && share {
+		return s
+	}
+	s := make(map[string]float64, len(metrics))
+	for i, m := range metrics {
+		if _, ok := metric.Lookup(m); ok {
+			s[m] = sc.scores[i]
+		}
+	}
+	if share {
+		if sc.shared == nil {
+			sc.shared = map[sharedKey]map[string]float64{}
+		}
+		sc.shared[key] = s
 	}
 	return s
 }
