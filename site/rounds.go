@@ -89,7 +89,7 @@ type subView struct {
 	Errs           []string
 	valTexts       []numText // Vals formatted, once for every page
 	meanCells      []cell    // mean win rates as cells, in the round's scenario order
-	cells          []cell // what Results' rows are cut from, while it lives
+	cells          []cell    // what Results' rows are cut from, while it lives
 }
 
 // numText is a number as pages show it and in full, as numCell makes them.
