@@ -42,10 +42,11 @@ type pageData struct {
 	Sub      *subView
 	Scenario *scenarioView
 
-	size  int                // about the page's size, if known before
-	set   *template.Template // the template set rendering the page
-	once  *sync.Map          // fragments made by Once, by name and round
-	onces int                // calls to Once on this page
+	splice []*table           // tables written into the page, not through the template
+	size   int                // about the page's size, if known before
+	set    *template.Template // the template set rendering the page
+	once   *sync.Map          // fragments made by Once, by name and round
+	onces  int                // calls to Once on this page
 }
 
 // Once renders the named template for the page once per round and reuses

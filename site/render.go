@@ -69,17 +69,28 @@ func (t *templates) execute(kind string, data any) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("theme has no %s template", kind)
 	}
-	if pd, ok := data.(*pageData); ok {
+	pd, _ := data.(*pageData)
+	var spliced []*table
+	if pd != nil {
 		pd.set, pd.once = set, &t.once
+		spliced = pd.splice
+		for i, tb := range spliced {
+			tb.slot = slotMark + strconv.Itoa(i) + "\x00"
+		}
+		defer func() {
+			for _, tb := range spliced {
+				tb.slot = ""
+			}
+		}()
 	}
 	hint := t.sizes[kind]
 	size := int(hint.Load())
-	if pd, ok := data.(*pageData); ok && pd.size > size {
+	if pd != nil && pd.size > size {
 		size = pd.size // a large page sized before: no growing as it is written
 	}
-	// Pages of a kind that runs large (leaderboards) get a buffer of their
-	// own, handed on as it is; the small ones, by the thousand, share
-	// pooled buffers and are copied out.
+	// Pages of a kind that runs large get a buffer of their own, handed on
+	// as it is; the small ones, by the thousand, share pooled buffers and
+	// are copied out, their tables spliced in as they are.
 	large := size > largePage
 	var buf *bytes.Buffer
 	if large {
@@ -88,26 +99,58 @@ func (t *templates) execute(kind string, data any) ([]byte, error) {
 		buf = bufPool.Get().(*bytes.Buffer)
 		buf.Reset()
 		buf.Grow(size)
+		defer func() {
+			if buf.Cap() <= largePage {
+				bufPool.Put(buf)
+			}
+		}()
 	}
 	err := set.ExecuteTemplate(buf, "base.html", data)
 	if n := int64(buf.Len()); n > hint.Load() {
 		hint.Store(n + n/8)
 	}
-	if large {
-		if err != nil {
-			return nil, fmt.Errorf("template %s: %w", kind, err)
-		}
-		return buf.Bytes(), nil
-	}
-	defer func() {
-		if buf.Cap() <= largePage {
-			bufPool.Put(buf)
-		}
-	}()
 	if err != nil {
 		return nil, fmt.Errorf("template %s: %w", kind, err)
 	}
+	if len(spliced) > 0 {
+		return splice(buf.Bytes(), spliced), nil
+	}
+	if large {
+		return buf.Bytes(), nil
+	}
 	return bytes.Clone(buf.Bytes()), nil
+}
+
+// slotMark begins the marker a spliced table's HTML returns while its page
+// renders: NUL never comes out of a template from text (html/template and
+// goldmark replace it), so no text can forge it.
+const slotMark = "\x00podium-table-"
+
+// splice writes page with each table's marker replaced by the table.
+func splice(page []byte, tables []*table) []byte {
+	size := len(page)
+	for _, tb := range tables {
+		size += tb.htmlSize()
+	}
+	out := bytes.NewBuffer(make([]byte, 0, size))
+	for {
+		i := bytes.Index(page, []byte(slotMark))
+		if i < 0 {
+			break
+		}
+		out.Write(page[:i])
+		page = page[i+len(slotMark):]
+		end := bytes.IndexByte(page, 0)
+		n, err := strconv.Atoi(string(page[:max(end, 0)]))
+		if end < 0 || err != nil || n < 0 || n >= len(tables) {
+			out.WriteString(slotMark) // not a marker: kept as it came
+			continue
+		}
+		tables[n].writeHTML(out)
+		page = page[end+1:]
+	}
+	out.Write(page)
+	return out.Bytes()
 }
 
 // largePage is the size past which a page's buffer is not pooled.

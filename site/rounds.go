@@ -482,7 +482,8 @@ func (b *builder) renderLeaderboard(rv *roundView, track *trackView) error {
 	pd := b.pageData(tv.Name()+" · "+rv.Title(), tv.Dir, rv)
 	pd.Track = tv
 	pd.Charts = len(charts) > 0
-	pd.size = 64<<10 + t.htmlSize()
+	pd.splice = []*table{t}
+	pd.size = 64 << 10
 	for _, c := range charts {
 		pd.size += len(c.Element) + len(c.Script)
 	}
@@ -504,6 +505,10 @@ func (b *builder) renderSubmission(rv *roundView, tv *trackView, sv *subView) er
 	}
 	pd := b.pageData(sv.Sub.Team+" · "+tv.Name(), sv.Dir+sv.File, rv)
 	pd.Track, pd.Sub = tv, sv
+	pd.splice = []*table{sv.Results}
+	if sv.Stages != nil {
+		pd.splice = append(pd.splice, sv.Stages)
+	}
 	out, err := b.tpl.execute("submission", pd)
 	if err != nil {
 		return err
@@ -670,10 +675,7 @@ func (b *builder) renderScenario(rv *roundView, sv *scenarioView) error {
 	}
 	pd := b.pageData(sv.Scenario.Name+" · "+rv.Title(), sv.Dir, rv)
 	pd.Scenario = sv
-	pd.size = 64 << 10
-	for _, t := range sv.Tables {
-		pd.size += t.htmlSize()
-	}
+	pd.splice = sv.Tables
 	out, err := b.tpl.execute("scenario", pd)
 	if err != nil {
 		return err

@@ -21,6 +21,7 @@ type table struct {
 	JSON    string
 	Name    string // file name of the downloads, without extension
 	inlined bool   // CSV and JSON are data: URLs made by inline, safe as they are
+	slot    string // while its page renders: what HTML returns, where the table goes
 }
 
 type column struct {
@@ -210,20 +211,32 @@ func dataURL(prefix string, data []byte) string {
 	return sb.String()
 }
 
-// HTML writes the table with its download links. It is written here
-// rather than in a template because leaderboards run to thousands of rows;
-// every text is escaped. The page is complete without scripts; podium.js
-// sorts on a header click, by data-sort values.
+// HTML is the table with its download links. While a page that splices
+// the table renders (see templates.execute), it is a marker instead, which
+// the table replaces in the page: a large table then goes straight into the
+// page, not through a string and the template's printing.
 func (t *table) HTML() template.HTML {
-	var b strings.Builder
+	if t.slot != "" {
+		return template.HTML(t.slot)
+	}
+	var b bytes.Buffer
 	b.Grow(t.htmlSize())
+	t.writeHTML(&b)
+	return template.HTML(b.String())
+}
+
+// writeHTML writes the table. It is written here rather than in a
+// template because leaderboards run to thousands of rows; every text is
+// escaped. The page is complete without scripts; podium.js sorts on a
+// header click, by data-sort values.
+func (t *table) writeHTML(b *bytes.Buffer) {
 	b.WriteString(`<div class="table">` + "\n")
 	if t.CSV != "" {
 		url := func(u string) {
 			if t.inlined { // nothing to escape, and long
 				b.WriteString(u)
 			} else {
-				esc(&b, u)
+				esc(b, u)
 			}
 		}
 		b.WriteString(`<p class="downloads">Download this table: <a href="`)
@@ -231,7 +244,7 @@ func (t *table) HTML() template.HTML {
 		b.WriteString(`" download`)
 		if t.Name != "" {
 			b.WriteString(`="`)
-			esc(&b, t.Name+".csv")
+			esc(b, t.Name+".csv")
 			b.WriteString(`"`)
 		}
 		b.WriteString(`>CSV</a> · <a href="`)
@@ -239,17 +252,17 @@ func (t *table) HTML() template.HTML {
 		b.WriteString(`" download`)
 		if t.Name != "" {
 			b.WriteString(`="`)
-			esc(&b, t.Name+".json")
+			esc(b, t.Name+".json")
 			b.WriteString(`"`)
 		}
 		b.WriteString(`>JSON</a></p>` + "\n")
 	}
 	b.WriteString(`<div class="scroll"><table class="sortable" id="table-`)
-	esc(&b, t.ID)
+	esc(b, t.ID)
 	b.WriteString(`">`)
 	if t.Caption != "" {
 		b.WriteString("<caption>")
-		esc(&b, t.Caption)
+		esc(b, t.Caption)
 		b.WriteString("</caption>")
 	}
 	b.WriteString("\n<thead><tr>")
@@ -260,11 +273,11 @@ func (t *table) HTML() template.HTML {
 		}
 		if c.Title != "" {
 			b.WriteString(` title="`)
-			esc(&b, c.Title)
+			esc(b, c.Title)
 			b.WriteString(`"`)
 		}
 		b.WriteString(">")
-		esc(&b, c.Name)
+		esc(b, c.Name)
 		b.WriteString("</th>")
 	}
 	b.WriteString("</tr></thead>\n<tbody>\n")
@@ -274,12 +287,12 @@ func (t *table) HTML() template.HTML {
 			b.WriteString("<td")
 			if c.Class != "" {
 				b.WriteString(` class="`)
-				esc(&b, c.Class)
+				esc(b, c.Class)
 				b.WriteString(`"`)
 			}
 			if c.Value != c.Text {
 				b.WriteString(` data-sort="`)
-				esc(&b, c.Value)
+				esc(b, c.Value)
 				b.WriteString(`"`)
 			}
 			b.WriteString(">")
@@ -288,20 +301,20 @@ func (t *table) HTML() template.HTML {
 			}
 			if c.Link != "" {
 				b.WriteString(`<a href="`)
-				esc(&b, c.Link)
+				esc(b, c.Link)
 				b.WriteString(`">`)
-				esc(&b, c.Text)
+				esc(b, c.Text)
 				b.WriteString("</a>")
 			} else {
-				esc(&b, c.Text)
+				esc(b, c.Text)
 			}
 			if len(c.Details) > 0 {
 				b.WriteString("</summary><dl>")
 				for _, d := range c.Details {
 					b.WriteString("<dt>")
-					esc(&b, d.Key)
+					esc(b, d.Key)
 					b.WriteString("</dt><dd>")
-					esc(&b, d.Value)
+					esc(b, d.Value)
 					b.WriteString("</dd>")
 				}
 				b.WriteString("</dl></details>")
@@ -311,8 +324,8 @@ func (t *table) HTML() template.HTML {
 		b.WriteString("</tr>\n")
 	}
 	b.WriteString("</tbody>\n</table></div>\n</div>\n")
-	return template.HTML(b.String())
 }
+
 
 // htmlSize is about the length of the table's HTML, escaping aside, so
 // that it is written without growing.
@@ -340,7 +353,7 @@ func (t *table) htmlSize() int {
 }
 
 // esc writes s escaped for HTML text and quoted attributes.
-func esc(b *strings.Builder, s string) {
+func esc(b *bytes.Buffer, s string) {
 	last := 0
 	for i := 0; i < len(s); i++ {
 		var r string

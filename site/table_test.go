@@ -1,7 +1,9 @@
 package site
 
 import (
+	"bytes"
 	"encoding/base64"
+	"html/template"
 	"math"
 	"net/url"
 	"strings"
@@ -44,5 +46,31 @@ func TestInlineDownloadsDecode(t *testing.T) {
 	html := string(tb.HTML())
 	if !strings.Contains(html, `href="`+tb.CSV+`" download="sub-1-results.csv"`) {
 		t.Errorf("page lacks the CSV link as made: %.300s", html)
+	}
+}
+
+// splice puts each table where its marker is, keeps anything that only
+// looks like a marker, and the result is what HTML gives in place.
+func TestSplice(t *testing.T) {
+	a := &table{ID: "a", Columns: []column{{Name: "x"}}, Rows: [][]cell{{textCell("<b>1</b>")}}}
+	b := &table{ID: "b", Columns: []column{{Name: "y", Num: true}}, Rows: [][]cell{{numCell(0.5)}}}
+	wantA, wantB := string(a.HTML()), string(b.HTML())
+	page := "<p>" + slotMark + "1\x00</p>" + slotMark + "0\x00" + slotMark + "7\x00" + slotMark + "x\x00" + slotMark
+	got := string(splice([]byte(page), []*table{a, b}))
+	want := "<p>" + wantB + "</p>" + wantA + slotMark + "7\x00" + slotMark + "x\x00" + slotMark
+	if got != want {
+		t.Errorf("splice:\n got %q\nwant %q", got, want)
+	}
+}
+
+// No text a template prints can forge a marker: html/template replaces NUL.
+func TestSlotMarkCannotComeFromText(t *testing.T) {
+	tpl := template.Must(template.New("p").Parse(`<p title="{{.}}">{{.}}</p><script>var s = {{.}};</script>`))
+	var buf bytes.Buffer
+	if err := tpl.Execute(&buf, slotMark+"0\x00"); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "\x00") {
+		t.Errorf("NUL printed: %q", buf.String())
 	}
 }
