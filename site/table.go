@@ -326,7 +326,6 @@ func (t *table) writeHTML(b *bytes.Buffer) {
 	b.WriteString("</tbody>\n</table></div>\n</div>\n")
 }
 
-
 // htmlSize is about the length of the table's HTML, escaping aside, so
 // that it is written without growing.
 func (t *table) htmlSize() int {
