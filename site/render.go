@@ -94,7 +94,8 @@ func (t *templates) execute(kind string, data any) ([]byte, error) {
 	large := size > largePage
 	var buf *bytes.Buffer
 	if large {
-		buf = bytes.NewBuffer(make([]byte, 0, size))
+		buf = new(bytes.Buffer)
+		buf.Grow(size) // unlike make, Grow leaves the memory unzeroed
 	} else {
 		buf = bufPool.Get().(*bytes.Buffer)
 		buf.Reset()
@@ -132,7 +133,8 @@ func splice(page []byte, tables []*table) []byte {
 	for _, tb := range tables {
 		size += tb.htmlSize()
 	}
-	out := bytes.NewBuffer(make([]byte, 0, size))
+	out := new(bytes.Buffer)
+	out.Grow(size) // unzeroed: every byte is written
 	for {
 		i := bytes.Index(page, []byte(slotMark))
 		if i < 0 {

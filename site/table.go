@@ -1,6 +1,7 @@
 package site
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/base64"
 	"encoding/csv"
@@ -9,6 +10,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // table is one table of a page, with its CSV and JSON downloads.
@@ -64,7 +66,12 @@ func intCell(n int) cell {
 // csvBytes writes the table as CSV: a header, then the values.
 func (t *table) csvBytes() []byte {
 	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
+	buf.Grow(64 + len(t.Rows)*len(t.Columns)*12)
+	bw := csvBufs.Get().(*bufio.Writer)
+	defer csvBufs.Put(bw)
+	bw.Reset(&buf)
+	defer bw.Reset(nil)
+	w := csv.NewWriter(bw) // takes bw as its buffer: no new one per table
 	head := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
 		head[i] = c.Name
@@ -80,6 +87,10 @@ func (t *table) csvBytes() []byte {
 	w.Flush()
 	return buf.Bytes()
 }
+
+// csvBufs keeps csv.Writer's buffers: thousands of small tables would
+// otherwise allocate one each.
+var csvBufs = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4096) }}
 
 // jsonBytes writes the table as a JSON array of objects, keys in column
 // order, numbers as numbers and missing numbers as null.
