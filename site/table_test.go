@@ -3,9 +3,11 @@ package site
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"html/template"
 	"math"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -72,5 +74,31 @@ func TestSlotMarkCannotComeFromText(t *testing.T) {
 	}
 	if strings.Contains(buf.String(), "\x00") {
 		t.Errorf("NUL printed: %q", buf.String())
+	}
+}
+
+// A table's JSON download is {"columns", "data"}: the header, then each
+// row's values, numbers as numbers and missing ones as null.
+func TestTableJSONIsSplitForm(t *testing.T) {
+	tb := &table{Columns: []column{{Name: "team \"q\""}, {Name: "score", Num: true}}, Rows: [][]cell{
+		{textCell("<b>A</b> & co"), numCell(0.1 + 0.2)},
+		{textCell("B"), numCell(math.NaN())},
+		{textCell("C"), numCell(1e-7)},
+	}}
+	var got struct {
+		Columns []string
+		Data    [][]any
+	}
+	dec := json.NewDecoder(bytes.NewReader(tb.jsonBytes()))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&got); err != nil {
+		t.Fatalf("%v:\n%s", err, tb.jsonBytes())
+	}
+	want := struct {
+		Columns []string
+		Data    [][]any
+	}{[]string{"team \"q\"", "score"}, [][]any{{"<b>A</b> & co", 0.1 + 0.2}, {"B", nil}, {"C", 1e-7}}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("JSON decodes to %v, want %v", got, want)
 	}
 }
