@@ -39,9 +39,10 @@ type output struct {
 }
 
 type writeJob struct {
-	path   string
-	data   []byte
-	mirror string // the root copy, if any
+	path    string
+	data    []byte
+	mirror  string // the root copy, if any
+	recycle bool   // data is a page buffer to give back once written
 }
 
 func newOutput(dir, current string) *output {
@@ -69,7 +70,16 @@ func newOutput(dir, current string) *output {
 
 // put adds one file; a path already taken is an error. It is safe for
 // concurrent use.
-func (o *output) put(p string, data []byte, src *source) error {
+func (o *output) put(p string, data []byte, src *source) error { return o.add(p, data, src, false) }
+
+// putPage adds a page made by templates.execute, whose buffer the writer
+// may give back for other pages once the page is written (on disk only:
+// in memory the output keeps it).
+func (o *output) putPage(p string, data []byte, src *source) error {
+	return o.add(p, data, src, o.files == nil)
+}
+
+func (o *output) add(p string, data []byte, src *source, recycle bool) error {
 	if o.secrets != nil {
 		scanSecrets(o.secrets, data, func(st secretText) bool {
 			o.mu.Lock()
@@ -90,14 +100,14 @@ func (o *output) put(p string, data []byte, src *source) error {
 		}
 		return fmt.Errorf("%stwo pages would be written to /%s", where, p)
 	}
-	o.add(p, data, src)
+	o.record(p, data, src)
 	mirror := ""
 	if o.prefix != "" && strings.HasPrefix(p, o.prefix) {
 		dst := strings.TrimPrefix(p, o.prefix)
 		// Submission pages keep their one address; a page of the site's
 		// own, made earlier, keeps its place.
 		if !(strings.HasPrefix(dst, "tracks/") && strings.Contains(dst, "/submissions/")) && !o.paths[dst] {
-			o.add(dst, data, src)
+			o.record(dst, data, src)
 			o.mirrors[dst] = true
 			mirror = dst
 		}
@@ -115,14 +125,14 @@ func (o *output) put(p string, data []byte, src *source) error {
 		}
 		o.queued[w]++
 		o.mu.Unlock()
-		o.jobs[w] <- writeJob{p, data, mirror}
+		o.jobs[w] <- writeJob{p, data, mirror, recycle}
 		o.mu.Lock()
 	}
 	return nil
 }
 
-// add records a file; the caller holds the lock.
-func (o *output) add(p string, data []byte, src *source) {
+// record records a file; the caller holds the lock.
+func (o *output) record(p string, data []byte, src *source) {
 	o.paths[p] = true
 	if strings.HasSuffix(p, ".html") {
 		o.nPages++
@@ -152,16 +162,18 @@ func (o *output) writer(jobs <-chan writeJob) {
 				continue
 			}
 		}
-		if j.mirror == "" {
-			continue
-		}
-		// The root copy shares the file: same bytes, no second write.
-		// Where links fail (some file systems), it is written out.
-		m := o.file(j.mirror)
-		if os.Link(full, m) != nil {
-			if err := writeFile(m, j.data); err != nil {
-				o.fail(err)
+		if j.mirror != "" {
+			// The root copy shares the file: same bytes, no second write.
+			// Where links fail (some file systems), it is written out.
+			m := o.file(j.mirror)
+			if os.Link(full, m) != nil {
+				if err := writeFile(m, j.data); err != nil {
+					o.fail(err)
+				}
 			}
+		}
+		if j.recycle {
+			putPageBuf(j.data)
 		}
 	}
 }

@@ -94,8 +94,7 @@ func (t *templates) execute(kind string, data any) ([]byte, error) {
 	large := size > largePage
 	var buf *bytes.Buffer
 	if large {
-		buf = new(bytes.Buffer)
-		buf.Grow(size) // unlike make, Grow leaves the memory unzeroed
+		buf = bytes.NewBuffer(make([]byte, 0, size))
 	} else {
 		buf = bufPool.Get().(*bytes.Buffer)
 		buf.Reset()
@@ -133,8 +132,13 @@ func splice(page []byte, tables []*table) []byte {
 	for _, tb := range tables {
 		size += tb.htmlSize()
 	}
-	out := new(bytes.Buffer)
-	out.Grow(size) // unzeroed: every byte is written
+	var out *bytes.Buffer
+	if size <= pageBufSize {
+		out = bytes.NewBuffer(getPageBuf())
+	} else {
+		out = new(bytes.Buffer)
+		out.Grow(size)
+	}
 	for {
 		i := bytes.Index(page, []byte(slotMark))
 		if i < 0 {
@@ -153,6 +157,25 @@ func splice(page []byte, tables []*table) []byte {
 	}
 	out.Write(page)
 	return out.Bytes()
+}
+
+// pageBufSize is the size of the buffers that small pages (submission
+// pages, by the thousand) are spliced into: the output's writers give
+// them back once written (see output.recycle), so that thousands of pages
+// reuse a few dozen buffers instead of each taking fresh memory.
+const pageBufSize = 32 << 10
+
+var pageBufs = sync.Pool{New: func() any { b := make([]byte, 0, pageBufSize); return &b }}
+
+func getPageBuf() []byte { return (*pageBufs.Get().(*[]byte))[:0] }
+
+// putPageBuf takes back a buffer from getPageBuf, written and no longer
+// used; other slices are left alone.
+func putPageBuf(b []byte) {
+	if cap(b) == pageBufSize {
+		b = b[:0]
+		pageBufs.Put(&b)
+	}
 }
 
 // largePage is the size past which a page's buffer is not pooled.

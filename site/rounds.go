@@ -515,7 +515,7 @@ func (b *builder) renderSubmission(rv *roundView, tv *trackView, sv *subView) er
 	}
 	putCells(sv.cells)
 	sv.Stages, sv.Results, sv.cells = nil, nil, nil
-	return b.put(sv.Dir+sv.File, out, nil)
+	return b.out.putPage(sv.Dir+sv.File, out, nil)
 }
 
 // cellPool keeps the cells of submission pages' tables between pages, as
