@@ -87,6 +87,8 @@ type subView struct {
 	Predictions    string    // URL of the published predictions, if any
 	Vals           []float64 // raw values in the round's metric order
 	Errs           []string
+	link           string    // URL of the page
+	rankCell       cell      // Row.Rank as a cell
 	valTexts       []numText // Vals formatted, once for every page
 	meanCells      []cell    // mean win rates as cells, in the round's scenario order
 	cells          []cell    // what Results' rows are cut from, while it lives
@@ -368,6 +370,8 @@ func (b *builder) prepareTrack(rv *roundView, tv *trackView) {
 	// Each value shows on several pages: format it once.
 	parallel(len(tv.Subs), func(i int) error {
 		sv := tv.Subs[i]
+		sv.link = b.site.BasePath + sv.Dir + sv.File
+		sv.rankCell = intCell(sv.Row.Rank)
 		sv.valTexts = make([]numText, len(sv.Vals))
 		for k, v := range sv.Vals {
 			if !math.IsNaN(v) {
@@ -422,8 +426,7 @@ func (b *builder) renderLeaderboard(rv *roundView, track *trackView) error {
 		row := &board.Rows[i]
 		s := row.Submission
 		sv := tv.Subs[i]
-		link := bp + sv.Dir + sv.File
-		cells := []cell{intCell(row.Rank), linkCell(s.Team, link), linkCell(s.ID, link), textCell(s.BaseModel), numCell(row.Score)}
+		cells := []cell{sv.rankCell, linkCell(s.Team, sv.link), linkCell(s.ID, sv.link), textCell(s.BaseModel), numCell(row.Score)}
 		if len(r.Stages) > 1 {
 			for _, st := range r.Stages {
 				cells = append(cells, numCell(row.Stages[st.Name]))
@@ -642,7 +645,6 @@ func (b *builder) fillSubmission(rv *roundView, tv *trackView, sv *subView) erro
 
 func (b *builder) renderScenario(rv *roundView, sv *scenarioView) error {
 	r := rv.Round
-	bp := b.site.BasePath
 	if !sv.Scenario.Secret {
 		var err error
 		if sv.Description, err = b.trusted(r.Path, sv.Scenario.Description); err != nil {
@@ -660,13 +662,16 @@ func (b *builder) renderScenario(rv *roundView, sv *scenarioView) error {
 			t.Columns = append(t.Columns, column{Name: m.Name, Num: true})
 		}
 		t.Rows = make([][]cell, 0, len(tv.Subs))
+		n := len(t.Columns)
+		all := make([]cell, 0, n*len(tv.Subs)) // one allocation for the rows
 		for _, sub := range tv.Subs {
-			link := bp + sub.Dir + sub.File
-			cells := []cell{intCell(sub.Row.Rank), linkCell(sub.Sub.Team, link), linkCell(sub.Sub.ID, link), sub.meanCells[sv.Index]}
+			row := all[len(all) : len(all) : len(all)+n]
+			row = append(row, sub.rankCell, linkCell(sub.Sub.Team, sub.link), linkCell(sub.Sub.ID, sub.link), sub.meanCells[sv.Index])
 			for k := range sv.Scenario.Metrics {
-				cells = append(cells, sub.valCell(sv.Offset+k))
+				row = append(row, sub.valCell(sv.Offset+k))
 			}
-			t.Rows = append(t.Rows, cells)
+			all = all[:len(all)+n]
+			t.Rows = append(t.Rows, row)
 		}
 		if err := b.putTable(sv.Dir, t); err != nil {
 			return err
