@@ -5,14 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"runtime/debug"
 	"time"
-)
-
-// The garbage collector's settings during `podium build`.
-const (
-	gcPercent   = 200
-	memoryLimit = 250 << 20
 )
 
 // The podium subcommands this package implements. Each parses its own
@@ -48,10 +41,6 @@ func BuildCommand(args []string, stdout, stderr io.Writer) error {
 	if *quiet {
 		log = io.Discard
 	}
-	// A build allocates much and keeps little: collect garbage less often,
-	// within a bound on memory.
-	defer debug.SetGCPercent(debug.SetGCPercent(gcPercent))
-	defer debug.SetMemoryLimit(debug.SetMemoryLimit(memoryLimit))
 	start := time.Now()
 	s, err := Build(Options{Root: *root, Out: *out, BaseURL: *base, Log: log})
 	if err != nil {
