@@ -214,9 +214,16 @@ func (r *Round) HasTrack(id string) bool {
 	return false
 }
 
+// fileBufs keeps buffers for reading results files: a round has thousands.
+// Nothing decoded from a file refers to its bytes.
+var fileBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
 // ReadSubmission reads one results file and checks it against its round.
 func ReadSubmission(path string, r *Round) (*Submission, error) {
-	data, err := os.ReadFile(path)
+	bp := fileBufs.Get().(*[]byte)
+	defer fileBufs.Put(bp)
+	data, err := readInto(path, (*bp)[:0])
+	*bp = data[:0]
 	if err != nil {
 		return nil, err
 	}
