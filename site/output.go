@@ -1,6 +1,7 @@
 package site
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path"
@@ -73,10 +74,15 @@ func newOutput(dir, current string) *output {
 func (o *output) put(p string, data []byte, src *source) error { return o.add(p, data, src, false) }
 
 // putPage adds a page made by templates.execute, whose buffer the writer
-// may give back for other pages once the page is written (on disk only:
-// in memory the output keeps it).
+// gives back for other pages once the page is written. In memory the
+// output keeps a copy of its exact size, and the buffer goes back at once.
 func (o *output) putPage(p string, data []byte, src *source) error {
-	return o.add(p, data, src, o.files == nil)
+	if o.files == nil {
+		return o.add(p, data, src, true)
+	}
+	err := o.add(p, bytes.Clone(data), src, false)
+	putPageBuf(data)
+	return err
 }
 
 func (o *output) add(p string, data []byte, src *source, recycle bool) error {
