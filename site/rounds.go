@@ -726,7 +726,7 @@ func leaderboardJSON(rv *roundView, tv *trackView) []byte {
 			sb.WriteString(": " + jsonNum(row.Scenarios[sc.Name]))
 		}
 		sb.WriteString("}, \"metrics\": {")
-		vals := tv.Subs[i].Vals
+		sub := tv.Subs[i]
 		n := 0
 		for k, sc := range r.Scenarios {
 			if k > 0 {
@@ -739,7 +739,12 @@ func leaderboardJSON(rv *roundView, tv *trackView) []byte {
 					sb.WriteString(", ")
 				}
 				buf.str(m.Name)
-				sb.WriteString(": " + jsonNum(vals[n]))
+				sb.WriteString(": ")
+				if t := sub.valTexts[n].full; t != "" && !math.IsInf(sub.Vals[n], 0) {
+					sb.WriteString(t) // formatted once, as jsonNum does
+				} else {
+					sb.WriteString(jsonNum(sub.Vals[n]))
+				}
 				n++
 			}
 			sb.WriteString("}")
