@@ -130,11 +130,18 @@ func (b *builder) rankRound(r *result.Round) (*roundView, error) {
 		}
 	}
 	rv.RuleName = r.Rule
-	for _, t := range r.Tracks {
-		board, err := ranking.Rank(r, t.ID, r.Results[t.ID])
-		if err != nil {
-			return nil, fmt.Errorf("%s: track %s: %w", r.Path, t.ID, err)
+	// Tracks are ranked on their own: on every core.
+	boards := make([]*ranking.Board, len(r.Tracks))
+	errs := make([]error, len(r.Tracks))
+	parallel(len(r.Tracks), func(i int) error {
+		boards[i], errs[i] = ranking.Rank(r, r.Tracks[i].ID, r.Results[r.Tracks[i].ID])
+		return nil
+	})
+	for i, t := range r.Tracks {
+		if errs[i] != nil { // the first track's error, whichever finished first
+			return nil, fmt.Errorf("%s: track %s: %w", r.Path, t.ID, errs[i])
 		}
+		board := boards[i]
 		if rv.Formula == "" {
 			rv.Formula = board.Formula()
 		}
