@@ -161,7 +161,7 @@ func splice(page []byte, tables []*table) []byte {
 
 // pageBufSize is the size of the buffers that small pages (submission
 // pages, by the thousand) are spliced into: the output's writers give
-// them back once written (see output.recycle), so that thousands of pages
+// them back once written (see output.putPage), so that thousands of pages
 // reuse a few dozen buffers instead of each taking fresh memory.
 const pageBufSize = 32 << 10
 

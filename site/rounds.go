@@ -138,7 +138,7 @@ func (b *builder) rankRound(r *result.Round) (*roundView, error) {
 		return nil
 	})
 	for i, t := range r.Tracks {
-		if errs[i] != nil { // the first track's error, whichever finished first
+		if errs[i] != nil { // the first failing track in the round's order
 			return nil, fmt.Errorf("%s: track %s: %w", r.Path, t.ID, errs[i])
 		}
 		board := boards[i]
@@ -747,10 +747,10 @@ func leaderboardJSON(rv *roundView, tv *trackView) []byte {
 				}
 				buf.str(m.Name)
 				sb.WriteString(": ")
-				if t := sub.valTexts[n].full; t != "" && !math.IsInf(sub.Vals[n], 0) {
-					sb.WriteString(t) // formatted once, as jsonNum does
+				if v := sub.Vals[n]; math.IsNaN(v) || math.IsInf(v, 0) {
+					sb.WriteString(jsonNum(v)) // null
 				} else {
-					sb.WriteString(jsonNum(sub.Vals[n]))
+					sb.WriteString(sub.valTexts[n].full) // as jsonNum formats it, made once
 				}
 				n++
 			}

@@ -172,9 +172,9 @@ type tokenFields struct {
 
 var processParsers = sync.Pool{New: func() any { return new(processParser) }}
 
-// parseProcess reads a /process body. fastjson keeps a lone escaped surrogate (\ud800) as text where
-// encoding/json makes it U+FFFD, so the rare bodies with escaped
-// surrogates go through encoding/json.
+// parseProcess reads a /process body. fastjson keeps a lone escaped
+// surrogate (\ud800) as text where encoding/json makes it U+FFFD, so the
+// rare bodies with escaped surrogates go through encoding/json.
 func parseProcess(b []byte, prompt string) (*Response, error) {
 	if hasSurrogateEscape(b) {
 		return parseProcessStd(b, prompt)
