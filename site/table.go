@@ -9,7 +9,6 @@ import (
 	"html/template"
 	"math"
 	"strconv"
-	"strings"
 	"sync"
 )
 
@@ -19,10 +18,10 @@ type table struct {
 	Caption string
 	Columns []column
 	Rows    [][]cell
-	CSV     string // URLs of the downloads
+	CSV     string // URLs of the downloads, unless inlined
 	JSON    string
 	Name    string // file name of the downloads, without extension
-	inlined bool   // CSV and JSON are data: URLs made by inline, safe as they are
+	inlined bool   // the downloads are data: URLs in the page (see inline)
 	slot    string // while its page renders: what HTML returns, where the table goes
 }
 
@@ -63,21 +62,25 @@ func intCell(n int) cell {
 	return cell{Text: strconv.Itoa(n), Value: strconv.Itoa(n), Num: float64(n), Class: "num"}
 }
 
-// csvBytes writes the table as CSV: a header, then the values.
+// csvBytes is the table as CSV: a header, then the values.
 func (t *table) csvBytes() []byte {
 	var buf bytes.Buffer
-	buf.Grow(64 + len(t.Rows)*len(t.Columns)*12)
+	buf.Grow(t.dataSize())
+	t.writeCSV(&buf)
+	return buf.Bytes()
+}
+
+func (t *table) writeCSV(buf *bytes.Buffer) {
 	bw := csvBufs.Get().(*bufio.Writer)
 	defer csvBufs.Put(bw)
-	bw.Reset(&buf)
+	bw.Reset(buf)
 	defer bw.Reset(nil)
 	w := csv.NewWriter(bw) // takes bw as its buffer: no new one per table
-	head := make([]string, len(t.Columns))
-	for i, c := range t.Columns {
-		head[i] = c.Name
-	}
-	w.Write(head)
 	rec := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		rec[i] = c.Name
+	}
+	w.Write(rec)
 	for _, r := range t.Rows {
 		for i := range t.Columns {
 			rec[i] = r[i].Value
@@ -85,7 +88,20 @@ func (t *table) csvBytes() []byte {
 		w.Write(rec)
 	}
 	w.Flush()
-	return buf.Bytes()
+}
+
+// dataSize is about the length of the table's CSV.
+func (t *table) dataSize() int {
+	n := 64
+	for _, c := range t.Columns {
+		n += len(c.Name) + 3
+	}
+	for _, r := range t.Rows {
+		for _, c := range r {
+			n += len(c.Value) + 1
+		}
+	}
+	return n
 }
 
 // csvBufs keeps csv.Writer's buffers: thousands of small tables would
@@ -98,13 +114,18 @@ var csvBufs = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4096) 
 // size of an object per row.
 func (t *table) jsonBytes() []byte {
 	var buf bytes.Buffer
-	buf.Grow(64 + len(t.Rows)*len(t.Columns)*12)
+	buf.Grow(t.dataSize() + len(t.Rows)*(4+2*len(t.Columns)))
+	t.writeJSON(&buf)
+	return buf.Bytes()
+}
+
+func (t *table) writeJSON(buf *bytes.Buffer) {
 	buf.WriteString(`{"columns": [`)
 	for i, c := range t.Columns {
 		if i > 0 {
 			buf.WriteString(", ")
 		}
-		writeJSONString(&buf, c.Name)
+		writeJSONString(buf, c.Name)
 	}
 	buf.WriteString("],\n\"data\": [")
 	for ri, r := range t.Rows {
@@ -125,13 +146,12 @@ func (t *table) jsonBytes() []byte {
 			case c.Num:
 				buf.WriteString(jsonNum(v.Num))
 			default:
-				writeJSONString(&buf, v.Value)
+				writeJSONString(buf, v.Value)
 			}
 		}
 		buf.WriteString("]")
 	}
 	buf.WriteString("\n]}\n")
-	return buf.Bytes()
 }
 
 func jsonNum(v float64) string {
@@ -173,35 +193,40 @@ func (b *builder) putTable(dir string, t *table) error {
 
 // inline makes the table's downloads data: URLs inside the page, for the
 // small tables of pages that come by the thousand (a file each would cost
-// more to write than the page itself).
-func (t *table) inline(name string) {
-	t.Name, t.inlined = name, true
-	t.CSV = percentURL("data:text/csv;charset=utf-8,", t.csvBytes())
-	t.JSON = dataURL("data:application/json;charset=utf-8;base64,", t.jsonBytes())
-}
+// more to write than the page itself). writeHTML writes them straight into
+// the page.
+func (t *table) inline(name string) { t.Name, t.inlined = name, true }
 
-// percentURL is prefix followed by data percent-encoded: for CSV, mostly
-// letters, digits, dots and commas, shorter than in base64 (JSON, with
-// its quotes and spaces, is shorter in base64). Only characters that need
-// no escaping in a URL or a quoted HTML attribute are left as they are.
-func percentURL(prefix string, data []byte) string {
-	var sb strings.Builder
-	sb.Grow(len(prefix) + len(data) + len(data)/4)
-	sb.WriteString(prefix)
+const (
+	csvURLPrefix  = "data:text/csv;charset=utf-8,"
+	jsonURLPrefix = "data:application/json;charset=utf-8;base64,"
+)
+
+// writeCSVURL writes the CSV as a data: URL, percent-encoded: for CSV,
+// mostly letters, digits, dots and commas, shorter than in base64 (JSON,
+// with its quotes and spaces, is shorter in base64). Only characters that
+// need no escaping in a URL or a quoted HTML attribute are left as they
+// are.
+func (t *table) writeCSVURL(b *bytes.Buffer) {
+	data := dataBufs.Get().(*bytes.Buffer)
+	defer dataBufs.Put(data)
+	data.Reset()
+	t.writeCSV(data)
+	b.WriteString(csvURLPrefix)
+	b.Grow(data.Len() + data.Len()/4)
 	const hex = "0123456789ABCDEF"
-	for _, c := range data {
+	out := b.AvailableBuffer()
+	for _, c := range data.Bytes() {
 		if urlSafe[c] {
-			sb.WriteByte(c)
+			out = append(out, c)
 		} else {
-			sb.WriteByte('%')
-			sb.WriteByte(hex[c>>4])
-			sb.WriteByte(hex[c&15])
+			out = append(out, '%', hex[c>>4], hex[c&15])
 		}
 	}
-	return sb.String()
+	b.Write(out)
 }
 
-// urlSafe marks the bytes percentURL leaves as they are.
+// urlSafe marks the bytes writeCSVURL leaves as they are.
 var urlSafe = func() (t [256]bool) {
 	for c := 'a'; c <= 'z'; c++ {
 		t[c], t[c-'a'+'A'] = true, true
@@ -212,16 +237,19 @@ var urlSafe = func() (t [256]bool) {
 	return t
 }()
 
-// dataURL is prefix followed by data in base64.
-func dataURL(prefix string, data []byte) string {
-	var sb strings.Builder
-	sb.Grow(len(prefix) + base64.StdEncoding.EncodedLen(len(data)))
-	sb.WriteString(prefix)
-	w := base64.NewEncoder(base64.StdEncoding, &sb)
-	w.Write(data)
-	w.Close()
-	return sb.String()
+// writeJSONURL writes the JSON as a data: URL in base64.
+func (t *table) writeJSONURL(b *bytes.Buffer) {
+	data := dataBufs.Get().(*bytes.Buffer)
+	defer dataBufs.Put(data)
+	data.Reset()
+	t.writeJSON(data)
+	b.WriteString(jsonURLPrefix)
+	b.Grow(base64.StdEncoding.EncodedLen(data.Len()))
+	b.Write(base64.StdEncoding.AppendEncode(b.AvailableBuffer(), data.Bytes()))
 }
+
+// dataBufs keeps the scratch buffers of inlined downloads.
+var dataBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // HTML is the table with its download links. While a page that splices
 // the table renders (see templates.execute), it is a marker instead, which
@@ -243,16 +271,13 @@ func (t *table) HTML() template.HTML {
 // header click, by data-sort values.
 func (t *table) writeHTML(b *bytes.Buffer) {
 	b.WriteString(`<div class="table">` + "\n")
-	if t.CSV != "" {
-		url := func(u string) {
-			if t.inlined { // nothing to escape, and long
-				b.WriteString(u)
-			} else {
-				esc(b, u)
-			}
-		}
+	if t.CSV != "" || t.inlined {
 		b.WriteString(`<p class="downloads">Download this table: <a href="`)
-		url(t.CSV)
+		if t.inlined {
+			t.writeCSVURL(b)
+		} else {
+			esc(b, t.CSV)
+		}
 		b.WriteString(`" download`)
 		if t.Name != "" {
 			b.WriteString(`="`)
@@ -260,7 +285,11 @@ func (t *table) writeHTML(b *bytes.Buffer) {
 			b.WriteString(`"`)
 		}
 		b.WriteString(`>CSV</a> · <a href="`)
-		url(t.JSON)
+		if t.inlined {
+			t.writeJSONURL(b)
+		} else {
+			esc(b, t.JSON)
+		}
 		b.WriteString(`" download`)
 		if t.Name != "" {
 			b.WriteString(`="`)
@@ -342,6 +371,10 @@ func (t *table) writeHTML(b *bytes.Buffer) {
 // that it is written without growing.
 func (t *table) htmlSize() int {
 	n := 512 + len(t.CSV) + len(t.JSON) + len(t.Caption)
+	if t.inlined {
+		d := t.dataSize()
+		n += d + d/4 + (d+len(t.Rows)*(4+2*len(t.Columns)))*4/3
+	}
 	for _, c := range t.Columns {
 		n += 64 + len(c.Name) + len(c.Title)
 	}
