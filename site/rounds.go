@@ -668,17 +668,14 @@ func (b *builder) renderScenario(rv *roundView, sv *scenarioView) error {
 		for _, m := range sv.Scenario.Metrics {
 			t.Columns = append(t.Columns, column{Name: m.Name, Num: true})
 		}
-		t.Rows = make([][]cell, 0, len(tv.Subs))
-		n := len(t.Columns)
-		all := make([]cell, 0, n*len(tv.Subs)) // one allocation for the rows
-		for _, sub := range tv.Subs {
-			row := all[len(all) : len(all) : len(all)+n]
-			row = append(row, sub.rankCell, linkCell(sub.Sub.Team, sub.link), linkCell(sub.Sub.ID, sub.link), sub.meanCells[sv.Index])
-			for k := range sv.Scenario.Metrics {
-				row = append(row, sub.valCell(sv.Offset+k))
+		subs, metrics := tv.Subs, len(sv.Scenario.Metrics)
+		t.n = len(subs)
+		t.gen = func(i int, row []cell) {
+			sub := subs[i]
+			row[0], row[1], row[2], row[3] = sub.rankCell, linkCell(sub.Sub.Team, sub.link), linkCell(sub.Sub.ID, sub.link), sub.meanCells[sv.Index]
+			for k := range metrics {
+				row[4+k] = sub.valCell(sv.Offset + k)
 			}
-			all = all[:len(all)+n]
-			t.Rows = append(t.Rows, row)
 		}
 		if err := b.putTable(sv.Dir, t); err != nil {
 			return err
@@ -789,7 +786,7 @@ func leaderboardCSV(t *table, r *result.Round) []byte {
 	}
 	w.Write(head)
 	rec := make([]string, 0, len(head))
-	for _, row := range t.Rows {
+	for _, row := range t.rows() {
 		rec = rec[:0]
 		for _, c := range row[:last] {
 			rec = append(rec, c.Value)

@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"html/template"
+	"iter"
 	"math"
 	"strconv"
 	"sync"
@@ -18,6 +19,11 @@ type table struct {
 	Caption string
 	Columns []column
 	Rows    [][]cell
+	// gen, when set, makes the rows instead, n of them, each into a
+	// scratch row as it is written: a large table of cells that are kept
+	// elsewhere is then not copied whole.
+	gen     func(i int, row []cell)
+	n       int
 	CSV     string // URLs of the downloads, unless inlined
 	JSON    string
 	Name    string // file name of the downloads, without extension
@@ -46,6 +52,35 @@ type detail struct{ Key, Value string }
 
 // SortKey is the cell's data-sort attribute.
 func (c cell) SortKey() string { return c.Value }
+
+// rows yields the table's rows, made by gen or as kept.
+func (t *table) rows() iter.Seq2[int, []cell] {
+	return func(yield func(int, []cell) bool) {
+		if t.gen == nil {
+			for i, r := range t.Rows {
+				if !yield(i, r) {
+					return
+				}
+			}
+			return
+		}
+		row := make([]cell, len(t.Columns))
+		for i := range t.n {
+			t.gen(i, row)
+			if !yield(i, row) {
+				return
+			}
+		}
+	}
+}
+
+// rowCount is the number of rows.
+func (t *table) rowCount() int {
+	if t.gen != nil {
+		return t.n
+	}
+	return len(t.Rows)
+}
 
 func textCell(s string) cell { return cell{Text: s, Value: s, Num: math.NaN()} }
 
@@ -81,7 +116,7 @@ func (t *table) writeCSV(buf *bytes.Buffer) {
 		rec[i] = c.Name
 	}
 	w.Write(rec)
-	for _, r := range t.Rows {
+	for _, r := range t.rows() {
 		for i := range t.Columns {
 			rec[i] = r[i].Value
 		}
@@ -96,7 +131,7 @@ func (t *table) dataSize() int {
 	for _, c := range t.Columns {
 		n += len(c.Name) + 3
 	}
-	for _, r := range t.Rows {
+	for _, r := range t.rows() {
 		for _, c := range r {
 			n += len(c.Value) + 1
 		}
@@ -114,7 +149,7 @@ var csvBufs = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4096) 
 // size of an object per row.
 func (t *table) jsonBytes() []byte {
 	var buf bytes.Buffer
-	buf.Grow(t.dataSize() + len(t.Rows)*(4+2*len(t.Columns)))
+	buf.Grow(t.dataSize() + t.rowCount()*(4+2*len(t.Columns)))
 	t.writeJSON(&buf)
 	return buf.Bytes()
 }
@@ -128,7 +163,7 @@ func (t *table) writeJSON(buf *bytes.Buffer) {
 		writeJSONString(buf, c.Name)
 	}
 	buf.WriteString("],\n\"data\": [")
-	for ri, r := range t.Rows {
+	for ri, r := range t.rows() {
 		if ri > 0 {
 			buf.WriteString(",")
 		}
@@ -322,7 +357,7 @@ func (t *table) writeHTML(b *bytes.Buffer) {
 		b.WriteString("</th>")
 	}
 	b.WriteString("</tr></thead>\n<tbody>\n")
-	for _, r := range t.Rows {
+	for _, r := range t.rows() {
 		b.WriteString("<tr>")
 		for _, c := range r {
 			b.WriteString("<td")
@@ -373,12 +408,12 @@ func (t *table) htmlSize() int {
 	n := 512 + len(t.CSV) + len(t.JSON) + len(t.Caption)
 	if t.inlined {
 		d := t.dataSize()
-		n += d + d/4 + (d+len(t.Rows)*(4+2*len(t.Columns)))*4/3
+		n += d + d/4 + (d+t.rowCount()*(4+2*len(t.Columns)))*4/3
 	}
 	for _, c := range t.Columns {
 		n += 64 + len(c.Name) + len(c.Title)
 	}
-	for _, r := range t.Rows {
+	for _, r := range t.rows() {
 		n += 12
 		for _, c := range r {
 			n += 32 + len(c.Text) + len(c.Value) + len(c.Class)
