@@ -2,13 +2,16 @@ package site
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // output receives the built files as they are made. In memory (Generate)
@@ -16,6 +19,13 @@ import (
 // a round of thousands of pages never sits whole in memory. Either way it
 // refuses a second file at a path, copies the current round's pages to
 // the root, and scans every file for secret text.
+//
+// On disk it either fills a new folder, or updates the last build in
+// place: a file whose bytes did not change is left as it is, any other is
+// written beside its place under a temporary name, and only once the
+// whole site is made (commit) are those renamed into place and the files
+// the site no longer has removed. A build that fails takes its temporary
+// files away again (rollback) and leaves the last site as it was.
 type output struct {
 	mu      sync.Mutex
 	paths   map[string]bool // every file, root copies included
@@ -28,9 +38,11 @@ type output struct {
 	nPages  int
 	size    int64
 
-	dir    string          // on disk: the folder written
-	prev   string          // the site built before into the same place, if any
-	dirs   sync.Map        // folders made
+	dir    string   // on disk: the folder written
+	update bool     // dir holds the last build, updated in place
+	dirs   sync.Map // folders made or found
+	made   sync.Map // update: folders this build made, with what is in them
+	moves  [writers][]move
 	jobs   []chan writeJob // one queue per writer
 	queue  map[string]int  // the writer of each folder
 	queued [writers]int    // files given to each writer
@@ -39,6 +51,10 @@ type output struct {
 	wonce  sync.Once
 }
 
+// move is a file written under a temporary name, renamed into place by
+// commit.
+type move struct{ tmp, dst string }
+
 type writeJob struct {
 	path    string
 	data    []byte
@@ -46,8 +62,8 @@ type writeJob struct {
 	recycle bool   // data is a page buffer to give back once written
 }
 
-func newOutput(dir, current string) *output {
-	o := &output{paths: map[string]bool{}, mirrors: map[string]bool{}, source: map[string]source{}, dir: dir}
+func newOutput(dir, current string, update bool) *output {
+	o := &output{paths: map[string]bool{}, mirrors: map[string]bool{}, source: map[string]source{}, dir: dir, update: update}
 	if current != "" {
 		o.prefix = "rounds/" + current + "/"
 	}
@@ -64,7 +80,7 @@ func newOutput(dir, current string) *output {
 		jobs := make(chan writeJob, 32)
 		o.jobs = append(o.jobs, jobs)
 		o.wg.Add(1)
-		go o.writer(jobs)
+		go o.writer(i, jobs)
 	}
 	return o
 }
@@ -158,25 +174,13 @@ func (o *output) has(p string) bool {
 	return o.paths[p]
 }
 
-func (o *output) writer(jobs <-chan writeJob) {
+func (o *output) writer(w int, jobs <-chan writeJob) {
 	defer o.wg.Done()
 	for j := range jobs {
-		full := o.file(j.path)
-		if !o.reuse(j.path, full, j.data) {
-			if err := writeFile(full, j.data); err != nil {
-				o.fail(err)
-				continue
-			}
-		}
-		if j.mirror != "" {
-			// The root copy shares the file: same bytes, no second write.
-			// Where links fail (some file systems), it is written out.
-			m := o.file(j.mirror)
-			if os.Link(full, m) != nil {
-				if err := writeFile(m, j.data); err != nil {
-					o.fail(err)
-				}
-			}
+		if o.update {
+			o.updateFile(w, j)
+		} else {
+			o.writeFile(j)
 		}
 		if j.recycle {
 			putPageBuf(j.data)
@@ -184,34 +188,197 @@ func (o *output) writer(jobs <-chan writeJob) {
 	}
 }
 
+// writeFile writes a file of a new folder.
+func (o *output) writeFile(j writeJob) {
+	full := o.file(j.path)
+	if err := writeFile(full, j.data); err != nil {
+		o.fail(err)
+		return
+	}
+	if j.mirror != "" {
+		// The root copy shares the file: same bytes, no second write.
+		// Where links fail (some file systems), it is written out.
+		m := o.file(j.mirror)
+		if os.Link(full, m) != nil {
+			if err := writeFile(m, j.data); err != nil {
+				o.fail(err)
+			}
+		}
+	}
+}
+
+// updateFile leaves a file of the last build as it is if its bytes are the
+// same, and otherwise writes it under a temporary name for commit.
+func (o *output) updateFile(w int, j writeJob) {
+	full := o.file(j.path)
+	bp := chunkPool.Get().(*[]byte)
+	same, dir := sameFile(full, j.data, *bp)
+	chunkPool.Put(bp)
+	if dir {
+		o.fail(&conflictError{full})
+		return
+	}
+	src := full
+	if !same {
+		src = tempName(full)
+		if err := writeFile(src, j.data); err != nil {
+			o.fail(err)
+			return
+		}
+		o.moves[w] = append(o.moves[w], move{src, full})
+	}
+	if j.mirror == "" {
+		return
+	}
+	m := o.file(j.mirror)
+	fi, err := os.Lstat(m)
+	switch {
+	case err == nil && fi.IsDir():
+		o.fail(&conflictError{m})
+		return
+	case err == nil && same && linked(full, fi):
+		return // the root copy is the unchanged file already
+	}
+	tmp := tempName(m)
+	if os.Link(src, tmp) != nil {
+		if err := writeFile(tmp, j.data); err != nil {
+			o.fail(err)
+			return
+		}
+	}
+	o.moves[w] = append(o.moves[w], move{tmp, m})
+}
+
+// linked reports whether fi is the file at name.
+func linked(name string, fi os.FileInfo) bool {
+	other, err := os.Stat(name)
+	return err == nil && os.SameFile(fi, other)
+}
+
+// tempName is where a file is written until commit renames it into place.
+func tempName(full string) string {
+	return filepath.Join(filepath.Dir(full), ".podium-new."+filepath.Base(full))
+}
+
+// conflictError: the last build has a folder where this one puts a file,
+// or a file where it needs a folder; it cannot be updated in place.
+type conflictError struct{ path string }
+
+func (e *conflictError) Error() string {
+	return e.path + ": the last build has a file where this one has a folder, or the other way round"
+}
+
 // file returns where a site path lies on disk, making its folder.
 func (o *output) file(p string) string {
 	if d := path.Dir(p); d != "." {
-		if _, made := o.dirs.Load(d); !made {
-			if err := os.MkdirAll(filepath.Join(o.dir, filepath.FromSlash(d)), 0o755); err != nil {
-				o.fail(err)
-			}
+		if _, known := o.dirs.Load(d); !known {
+			o.mkdir(filepath.Join(o.dir, filepath.FromSlash(d)))
 			o.dirs.Store(d, true)
 		}
 	}
 	return filepath.Join(o.dir, filepath.FromSlash(p))
 }
 
-// reuse links the previous build's file at p into the new site when its
-// bytes are the same: a rebuild then writes only what changed. The
-// previous site is only read, so a failed build leaves it as it was.
-func (o *output) reuse(p, full string, data []byte) bool {
-	if o.prev == "" {
-		return false
+// mkdir makes a folder and its parents. Updating, it notes the topmost
+// folder it made, which rollback removes.
+func (o *output) mkdir(dir string) {
+	if !o.update {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			o.fail(err)
+		}
+		return
 	}
-	old := filepath.Join(o.prev, filepath.FromSlash(p))
-	bp := chunkPool.Get().(*[]byte)
-	same := sameFile(old, data, *bp)
-	chunkPool.Put(bp)
-	if !same {
-		return false
+	top := ""
+	for d := dir; ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if err == nil {
+			if !fi.IsDir() {
+				o.fail(&conflictError{d})
+				return
+			}
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			if errors.Is(err, syscall.ENOTDIR) {
+				err = &conflictError{d}
+			}
+			o.fail(err)
+			return
+		}
+		top = d
 	}
-	return os.Link(old, full) == nil
+	if top == "" {
+		return
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		o.fail(err)
+		return
+	}
+	o.made.Store(top, true)
+}
+
+// commit puts an update's files into place and removes what the site no
+// longer has. Call it once close has succeeded.
+func (o *output) commit() error {
+	if !o.update {
+		return nil
+	}
+	for _, moves := range o.moves {
+		for _, m := range moves {
+			if err := os.Rename(m.tmp, m.dst); err != nil {
+				return err
+			}
+		}
+	}
+	o.moves = [writers][]move{}
+	return o.removeStale()
+}
+
+// removeStale removes the files and folders of the last build that this
+// one did not make, and any temporary file a killed build left.
+func (o *output) removeStale() error {
+	keep := map[string]bool{".": true}
+	for p := range o.paths {
+		for d := path.Dir(p); !keep[d]; d = path.Dir(d) {
+			keep[d] = true
+		}
+	}
+	return filepath.WalkDir(o.dir, func(full string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(o.dir, full)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		switch {
+		case d.IsDir() && !keep[rel]:
+			if err := os.RemoveAll(full); err != nil {
+				return err
+			}
+			return filepath.SkipDir
+		case !d.IsDir() && !o.paths[rel]:
+			return os.Remove(full)
+		}
+		return nil
+	})
+}
+
+// rollback removes what a failed update wrote. Call it after close.
+func (o *output) rollback() {
+	if !o.update {
+		return
+	}
+	for _, moves := range o.moves {
+		for _, m := range moves {
+			os.Remove(m.tmp)
+		}
+	}
+	o.made.Range(func(d, _ any) bool {
+		os.RemoveAll(d.(string))
+		return true
+	})
 }
 
 var chunkPool = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}

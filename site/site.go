@@ -4,6 +4,7 @@
 package site
 
 import (
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -71,11 +72,11 @@ type builder struct {
 }
 
 // Generate builds the site in memory without writing anything.
-func Generate(opts Options) (*Site, error) { return generate(opts, "", "") }
+func Generate(opts Options) (*Site, error) { return generate(opts, "", false) }
 
-// generate builds the site in memory, or into the folder dir; prev, if
-// not empty, is the site built before, whose unchanged files are reused.
-func generate(opts Options, dir, prev string) (*Site, error) {
+// generate builds the site in memory, or into the folder dir: a new one,
+// or with update the last build, updated in place (see output).
+func generate(opts Options, dir string, update bool) (*Site, error) {
 	if opts.Root == "" {
 		opts.Root = "."
 	}
@@ -139,8 +140,7 @@ func generate(opts Options, dir, prev string) (*Site, error) {
 	if s.Current != nil {
 		current = s.Current.ID
 	}
-	out := newOutput(dir, current)
-	out.prev = prev
+	out := newOutput(dir, current, update)
 	if len(secrets) > 0 {
 		out.secrets = indexSecrets(secrets)
 	}
@@ -150,7 +150,11 @@ func generate(opts Options, dir, prev string) (*Site, error) {
 	if cerr := out.close(); err == nil {
 		err = cerr
 	}
+	if err == nil {
+		err = out.commit()
+	}
 	if err != nil {
+		out.rollback()
 		return nil, err
 	}
 	s.Files, s.Paths, s.source, s.mirrors, s.nPages, s.size = out.files, out.sortedPaths(), out.source, out.mirrors, out.nPages, out.size
@@ -223,9 +227,11 @@ func (b *builder) build() error {
 // put adds one output file; a path already taken is an error.
 func (b *builder) put(p string, data []byte, src *source) error { return b.out.put(p, data, src) }
 
-// Build generates the site into opts.Out, replacing the folder whole: the
-// new site is written beside it as it is made and renamed into place, so a
-// failed build leaves the old site as it was.
+// Build generates the site into opts.Out. A folder holding the last build
+// is updated in place: files whose bytes did not change are left as they
+// are, and nothing is changed until the whole site is made, so a failed
+// build leaves the last site as it was. Any other folder is written beside
+// its place as it is made and then renamed into place.
 func Build(opts Options) (*Site, error) {
 	if opts.Root == "" {
 		opts.Root = "."
@@ -242,21 +248,28 @@ func Build(opts Options) (*Site, error) {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, err
 	}
-	prev := ""
 	if fi, err := os.Stat(out); err == nil {
 		if !fi.IsDir() {
 			return nil, fmt.Errorf("%s exists and is not a folder", out)
 		}
-		if err := checkOutDir(out); err != nil {
+		empty, err := checkOutDir(out)
+		if err != nil {
 			return nil, err
 		}
-		prev = out
+		if !empty {
+			s, err := generate(opts, out, true)
+			var conflict *conflictError
+			if !errors.As(err, &conflict) {
+				return s, err
+			}
+			fmt.Fprintf(opts.Log, "%v: writing the site anew\n", err)
+		}
 	}
 	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(out)+".new-")
 	if err != nil {
 		return nil, err
 	}
-	s, err := generate(opts, tmp, prev)
+	s, err := generate(opts, tmp, false)
 	if err == nil {
 		err = os.Chmod(tmp, 0o755)
 	}
@@ -289,21 +302,21 @@ func Build(opts Options) (*Site, error) {
 }
 
 // checkOutDir refuses to replace a folder that does not look like a built
-// site (so that --out . cannot wipe a project).
-func checkOutDir(out string) error {
+// site (so that --out . cannot wipe a project), and reports an empty one.
+func checkOutDir(out string) (empty bool, err error) {
 	entries, err := os.ReadDir(out)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if len(entries) == 0 {
-		return nil
+		return true, nil
 	}
 	for _, e := range entries {
 		if e.Name() == ".nojekyll" {
-			return nil
+			return false, nil
 		}
 	}
-	return fmt.Errorf("%s is not empty and holds no .nojekyll: not a built site, refusing to replace it", out)
+	return false, fmt.Errorf("%s is not empty and holds no .nojekyll: not a built site, refusing to replace it", out)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -37,16 +37,23 @@ func writeFile(name string, data []byte) error {
 }
 
 // sameFile reports whether the file at name is a regular file of mode
-// 0644 holding exactly data, with plain system calls as in writeFile.
-func sameFile(name string, data []byte, buf []byte) bool {
+// 0644 holding exactly data, or else whether it is a folder, with plain
+// system calls as in writeFile.
+func sameFile(name string, data []byte, buf []byte) (same, dir bool) {
 	fd, err := syscall.Open(name, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
-		return false
+		return false, false
 	}
 	defer syscall.Close(fd)
 	var st syscall.Stat_t
-	if syscall.Fstat(fd, &st) != nil || st.Mode&syscall.S_IFMT != syscall.S_IFREG || st.Mode&0o7777 != 0o644 || st.Size != int64(len(data)) {
-		return false
+	if syscall.Fstat(fd, &st) != nil {
+		return false, false
+	}
+	if st.Mode&syscall.S_IFMT == syscall.S_IFDIR {
+		return false, true
+	}
+	if st.Mode&syscall.S_IFMT != syscall.S_IFREG || st.Mode&0o7777 != 0o644 || st.Size != int64(len(data)) {
+		return false, false
 	}
 	for rest := data; len(rest) > 0; {
 		n, err := syscall.Read(fd, buf[:min(len(buf), len(rest))])
@@ -54,9 +61,9 @@ func sameFile(name string, data []byte, buf []byte) bool {
 			continue
 		}
 		if err != nil || n <= 0 || !bytes.Equal(buf[:n], rest[:n]) {
-			return false
+			return false, false
 		}
 		rest = rest[n:]
 	}
-	return true
+	return true, false
 }

@@ -8,8 +8,8 @@
 //
 // Every figure is taken two ways, for both generators alike: a build into
 // a new, empty folder, and a rebuild into the folder the last build wrote
-// (Podium then links the files that did not change instead of writing them
-// again; Hugo overwrites them in place). Each runs -runs times and the best
+// (both then update it in place: Podium leaves the files that did not
+// change as they are, Hugo overwrites every file). Each runs -runs times and the best
 // time counts. It needs a built podium binary (-podium) and, for the ratio,
 // hugo on PATH.
 package main
