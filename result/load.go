@@ -17,6 +17,8 @@ import (
 	"sync/atomic"
 
 	"github.com/BurntSushi/toml"
+
+	"podium/internal/fileio"
 )
 
 // RoundFile is the name of a round's definition inside its folder.
@@ -222,7 +224,7 @@ var fileBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return 
 func ReadSubmission(path string, r *Round) (*Submission, error) {
 	bp := fileBufs.Get().(*[]byte)
 	defer fileBufs.Put(bp)
-	data, err := readInto(path, (*bp)[:0])
+	data, err := fileio.ReadInto(path, (*bp)[:0])
 	*bp = data[:0]
 	if err != nil {
 		return nil, err

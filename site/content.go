@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"podium/internal/fileio"
 	"podium/site/markdown"
 )
 
@@ -78,7 +79,7 @@ func (b *builder) readContent() error {
 			return nil
 		}
 		full := filepath.Join(dir, filepath.FromSlash(rel))
-		data, err := os.ReadFile(full)
+		data, err := fileio.ReadInto(full, nil)
 		if err != nil {
 			return err
 		}
@@ -98,7 +99,7 @@ func (b *builder) readContent() error {
 		}
 		full := filepath.Join(dir, filepath.FromSlash(rel))
 		if !isMarkdown(rel) {
-			data, err := os.ReadFile(full)
+			data, err := fileio.ReadInto(full, nil)
 			if err != nil {
 				return err
 			}

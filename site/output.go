@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"podium/internal/fileio"
 )
 
 // output receives the built files as they are made. In memory (Generate)
@@ -191,7 +193,7 @@ func (o *output) writer(w int, jobs <-chan writeJob) {
 // writeFile writes a file of a new folder.
 func (o *output) writeFile(j writeJob) {
 	full := o.file(j.path)
-	if err := writeFile(full, j.data); err != nil {
+	if err := fileio.WriteFile(full, j.data); err != nil {
 		o.fail(err)
 		return
 	}
@@ -200,7 +202,7 @@ func (o *output) writeFile(j writeJob) {
 		// Where links fail (some file systems), it is written out.
 		m := o.file(j.mirror)
 		if os.Link(full, m) != nil {
-			if err := writeFile(m, j.data); err != nil {
+			if err := fileio.WriteFile(m, j.data); err != nil {
 				o.fail(err)
 			}
 		}
@@ -212,7 +214,7 @@ func (o *output) writeFile(j writeJob) {
 func (o *output) updateFile(w int, j writeJob) {
 	full := o.file(j.path)
 	bp := chunkPool.Get().(*[]byte)
-	same, dir := sameFile(full, j.data, *bp)
+	same, dir := fileio.Same(full, j.data, *bp)
 	chunkPool.Put(bp)
 	if dir {
 		o.fail(&conflictError{full})
@@ -221,7 +223,7 @@ func (o *output) updateFile(w int, j writeJob) {
 	src := full
 	if !same {
 		src = tempName(full)
-		if err := writeFile(src, j.data); err != nil {
+		if err := fileio.WriteFile(src, j.data); err != nil {
 			o.fail(err)
 			return
 		}
@@ -241,7 +243,7 @@ func (o *output) updateFile(w int, j writeJob) {
 	}
 	tmp := tempName(m)
 	if os.Link(src, tmp) != nil {
-		if err := writeFile(tmp, j.data); err != nil {
+		if err := fileio.WriteFile(tmp, j.data); err != nil {
 			o.fail(err)
 			return
 		}
