@@ -51,32 +51,23 @@ type browser struct {
 
 func newBrowser(t *testing.T) *browser {
 	exe := chromium(t)
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(exe),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.WindowSize(1280, 900),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	ctx, cancelC := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelC(); cancelA() })
-	b := &browser{ctx: ctx}
-	// Every document counts the alerts it would have shown.
-	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
-			Source: `window.__alerts = []; window.alert = function (m) { window.__alerts.push(String(m)); };`,
-		})
-		return err
-	}))
+	// Chromium now and then crashes as it starts (a segmentation fault
+	// before it listens, about one start in fifteen on this project's VM):
+	// such a start is tried again, twice at most.
+	var ctx context.Context
+	var err error
+	for attempt := 1; attempt <= 3; attempt++ {
+		if attempt > 1 {
+			t.Logf("starting %s, attempt %d: the last failed: %v", exe, attempt, err)
+		}
+		if ctx, err = startBrowser(t, exe); err == nil {
+			break
+		}
+	}
 	if err != nil {
 		t.Fatalf("starting %s: %v", exe, err)
 	}
+	b := &browser{ctx: ctx}
 	msgs := chromedp.Console(ctx)
 	go func() {
 		for m, err := range msgs {
@@ -91,6 +82,38 @@ func newBrowser(t *testing.T) *browser {
 		}
 	}()
 	return b
+}
+
+// startBrowser starts a headless Chromium whose documents count the
+// alerts they would have shown.
+func startBrowser(t *testing.T, exe string) (context.Context, error) {
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(exe),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.WindowSize(1280, 900),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	ctx, cancelC := chromedp.NewContext(actx)
+	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+			Source: `window.__alerts = []; window.alert = function (m) { window.__alerts.push(String(m)); };`,
+		})
+		return err
+	}))
+	if err != nil {
+		cancelC()
+		cancelA()
+		return nil, err
+	}
+	t.Cleanup(func() { cancelC(); cancelA() })
+	return ctx, nil
 }
 
 // do runs actions, with a time limit.
