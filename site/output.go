@@ -285,7 +285,12 @@ func (o *output) file(p string) string {
 // folder it made, which rollback removes.
 func (o *output) mkdir(dir string) {
 	if !o.update {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		// Most folders are new, and their parents made already.
+		err := os.Mkdir(dir, 0o755)
+		if errors.Is(err, fs.ErrNotExist) {
+			err = os.MkdirAll(dir, 0o755)
+		}
+		if err != nil && !errors.Is(err, fs.ErrExist) {
 			o.fail(err)
 		}
 		return
