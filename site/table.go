@@ -243,10 +243,8 @@ const (
 // need no escaping in a URL or a quoted HTML attribute are left as they
 // are.
 func (t *table) writeCSVURL(b *bytes.Buffer) {
-	data := dataBufs.Get().(*bytes.Buffer)
+	data := scratchData(t.writeCSV)
 	defer dataBufs.Put(data)
-	data.Reset()
-	t.writeCSV(data)
 	b.WriteString(csvURLPrefix)
 	b.Grow(data.Len() + data.Len()/4)
 	const hex = "0123456789ABCDEF"
@@ -274,10 +272,8 @@ var urlSafe = func() (t [256]bool) {
 
 // writeJSONURL writes the JSON as a data: URL in base64.
 func (t *table) writeJSONURL(b *bytes.Buffer) {
-	data := dataBufs.Get().(*bytes.Buffer)
+	data := scratchData(t.writeJSON)
 	defer dataBufs.Put(data)
-	data.Reset()
-	t.writeJSON(data)
 	b.WriteString(jsonURLPrefix)
 	b.Grow(base64.StdEncoding.EncodedLen(data.Len()))
 	b.Write(base64.StdEncoding.AppendEncode(b.AvailableBuffer(), data.Bytes()))
@@ -285,6 +281,14 @@ func (t *table) writeJSONURL(b *bytes.Buffer) {
 
 // dataBufs keeps the scratch buffers of inlined downloads.
 var dataBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// scratchData returns a buffer from dataBufs holding what write wrote.
+func scratchData(write func(*bytes.Buffer)) *bytes.Buffer {
+	data := dataBufs.Get().(*bytes.Buffer)
+	data.Reset()
+	write(data)
+	return data
+}
 
 // HTML is the table with its download links. While a page that splices
 // the table renders (see templates.execute), it is a marker instead, which
