@@ -18,16 +18,17 @@ import (
 // and gives the error its file and line. fast_test.go checks that what this
 // accepts, BurntSushi/toml accepts and decodes to the same value.
 func fastSubmission(data []byte, s *Submission) bool {
-	p := parsers.Get().(*unstable.Parser)
+	st := fastStates.Get().(*fastState)
 	defer func() {
-		p.Reset(nil) // don't keep the file alive in the pool
-		parsers.Put(p)
+		st.p.Reset(nil) // don't keep the file alive in the pool
+		fastStates.Put(st)
 	}()
+	p := &st.p
 	p.Reset(data)
 	// Capacity hints, so that a typical file grows no slice; a wrong count
 	// costs only time.
 	n := bytes.Count(data, []byte("[[scenarios.metrics]]"))
-	d := fastDecoder{s: s, metrics: make([]MetricValue, 0, n), values: make([]float64, 0, n)}
+	d := fastDecoder{s: s, names: st.names, metrics: make([]MetricValue, 0, n), values: make([]float64, 0, n)}
 	s.Scenarios = make([]ScenarioResult, 0, bytes.Count(data, []byte("[[scenarios]]")))
 	for p.NextExpression() {
 		e := p.Expression()
@@ -49,7 +50,16 @@ func fastSubmission(data []byte, s *Submission) bool {
 	return true
 }
 
-var parsers = sync.Pool{New: func() any { return new(unstable.Parser) }}
+// fastState is a parser and the names it has met, kept between files.
+type fastState struct {
+	p     unstable.Parser
+	names map[string]string
+}
+
+var fastStates = sync.Pool{New: func() any { return &fastState{names: map[string]string{}} }}
+
+// maxNames bounds the names a fastState keeps.
+const maxNames = 4096
 
 // Tables that results files have, as fastDecoder.table.
 const (
@@ -67,6 +77,7 @@ type fastDecoder struct {
 	s     *Submission
 	table int
 	seen  uint32 // keys set in the current table, by bit; each table is visited once
+	names map[string]string
 
 	// metrics holds every scenario's metrics in file order, and values their
 	// values, so that a file takes a few allocations, not one per metric.
@@ -185,9 +196,9 @@ func (d *fastDecoder) keyValue(e *unstable.Node) bool {
 		case "team":
 			return d.once(1) && str(v, &s.Team)
 		case "base_model":
-			return d.once(2) && str(v, &s.BaseModel)
+			return d.once(2) && d.name(v, &s.BaseModel)
 		case "track":
-			return d.once(3) && str(v, &s.Track)
+			return d.once(3) && d.name(v, &s.Track)
 		case "description":
 			return d.once(4) && str(v, &s.Description)
 		case "simulated":
@@ -265,13 +276,13 @@ func (d *fastDecoder) keyValue(e *unstable.Node) bool {
 		}
 	case inScenario:
 		if string(key) == "name" {
-			return d.once(0) && str(v, &s.Scenarios[len(s.Scenarios)-1].Name)
+			return d.once(0) && d.name(v, &s.Scenarios[len(s.Scenarios)-1].Name)
 		}
 	case inMetric:
 		m := &d.metrics[len(d.metrics)-1]
 		switch string(key) {
 		case "name":
-			return d.once(0) && str(v, &m.Name)
+			return d.once(0) && d.name(v, &m.Name)
 		case "value":
 			var x float64
 			if !d.once(1) || !float(v, &x) {
@@ -335,6 +346,23 @@ func str(v *unstable.Node, p *string) bool {
 		return false
 	}
 	*p = string(v.Data) // Data may point into the file
+	return true
+}
+
+// name is str for the strings every file of a round repeats (scenario,
+// metric, track and model names): each is allocated once and shared.
+func (d *fastDecoder) name(v *unstable.Node, p *string) bool {
+	if v.Kind != unstable.String {
+		return false
+	}
+	if s, ok := d.names[string(v.Data)]; ok {
+		*p = s
+		return true
+	}
+	*p = string(v.Data)
+	if len(d.names) < maxNames {
+		d.names[*p] = *p
+	}
 	return true
 }
 
