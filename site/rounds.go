@@ -97,6 +97,35 @@ type subView struct {
 // numText is a number as pages show it and in full, as numCell makes them.
 type numText struct{ text, full string }
 
+// numTexts formats vs as numCell does (NaN gives empty texts), into one
+// string that the texts share: a round's thousands of submissions would
+// otherwise allocate two strings per value.
+func numTexts(vs []float64) []numText {
+	ends := make([]int, 0, 2*len(vs))
+	var b strings.Builder
+	b.Grow(24 * len(vs))
+	var tmp [32]byte
+	for _, v := range vs {
+		if !math.IsNaN(v) {
+			b.Write(strconv.AppendFloat(tmp[:0], v, 'f', 4, 64))
+			ends = append(ends, b.Len())
+			b.Write(strconv.AppendFloat(tmp[:0], v, 'g', -1, 64))
+		} else {
+			ends = append(ends, b.Len())
+		}
+		ends = append(ends, b.Len())
+	}
+	all := b.String()
+	out := make([]numText, len(vs))
+	start := 0
+	for i := range out {
+		mid, end := ends[2*i], ends[2*i+1]
+		out[i] = numText{all[start:mid], all[mid:end]}
+		start = end
+	}
+	return out
+}
+
 // valCell is numCell(sv.Vals[k]), from the texts made once.
 func (sv *subView) valCell(k int) cell {
 	v := sv.Vals[k]
@@ -379,15 +408,18 @@ func (b *builder) prepareTrack(rv *roundView, tv *trackView) {
 		sv := tv.Subs[i]
 		sv.link = b.site.BasePath + sv.Dir + sv.File
 		sv.rankCell = intCell(sv.Row.Rank)
-		sv.valTexts = make([]numText, len(sv.Vals))
-		for k, v := range sv.Vals {
-			if !math.IsNaN(v) {
-				sv.valTexts[k] = numText{fmtNum(v), fullNum(v)}
-			}
-		}
-		sv.meanCells = make([]cell, len(r.Scenarios))
+		sv.valTexts = numTexts(sv.Vals)
+		means := make([]float64, len(r.Scenarios))
 		for j, sc := range r.Scenarios {
-			sv.meanCells[j] = numCell(sv.Row.Scenarios[sc.Name])
+			means[j] = sv.Row.Scenarios[sc.Name]
+		}
+		sv.meanCells = make([]cell, len(means))
+		for j, t := range numTexts(means) {
+			if v := means[j]; math.IsNaN(v) {
+				sv.meanCells[j] = numCell(v)
+			} else {
+				sv.meanCells[j] = cell{Text: t.text, Value: t.full, Num: v, Class: "num"}
+			}
 		}
 		return nil
 	})

@@ -100,3 +100,22 @@ func TestTableJSONIsSplitForm(t *testing.T) {
 		t.Errorf("JSON decodes to %v, want %v", got, want)
 	}
 }
+
+// numTexts gives each value the texts numCell gives it.
+func TestNumTexts(t *testing.T) {
+	vs := []float64{0.2724, 0.42200000000000004, math.NaN(), 0, -1.5, 1e-7, math.Inf(1), 123456.789, math.NaN()}
+	got := numTexts(vs)
+	if len(got) != len(vs) {
+		t.Fatalf("%d texts for %d values", len(got), len(vs))
+	}
+	for i, v := range vs {
+		want := numText{}
+		if !math.IsNaN(v) {
+			c := numCell(v)
+			want = numText{c.Text, c.Value}
+		}
+		if got[i] != want {
+			t.Errorf("%v: %+v, want %+v", v, got[i], want)
+		}
+	}
+}
