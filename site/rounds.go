@@ -103,7 +103,7 @@ type numText struct{ text, full string }
 func numTexts(vs []float64) []numText {
 	ends := make([]int, 0, 2*len(vs))
 	var b strings.Builder
-	b.Grow(24 * len(vs))
+	b.Grow(16 * len(vs))
 	var tmp [32]byte
 	for _, v := range vs {
 		if !math.IsNaN(v) {
@@ -127,12 +127,14 @@ func numTexts(vs []float64) []numText {
 }
 
 // valCell is numCell(sv.Vals[k]), from the texts made once.
-func (sv *subView) valCell(k int) cell {
-	v := sv.Vals[k]
+func (sv *subView) valCell(k int) cell { return textsCell(sv.Vals[k], sv.valTexts[k]) }
+
+// textsCell is numCell(v) from v's texts made by numTexts.
+func textsCell(v float64, t numText) cell {
 	if math.IsNaN(v) {
 		return numCell(v)
 	}
-	return cell{Text: sv.valTexts[k].text, Value: sv.valTexts[k].full, Num: v, Class: "num"}
+	return cell{Text: t.text, Value: t.full, Num: v, Class: "num"}
 }
 
 // scenarioView is one scenario's page.
@@ -415,11 +417,7 @@ func (b *builder) prepareTrack(rv *roundView, tv *trackView) {
 		}
 		sv.meanCells = make([]cell, len(means))
 		for j, t := range numTexts(means) {
-			if v := means[j]; math.IsNaN(v) {
-				sv.meanCells[j] = numCell(v)
-			} else {
-				sv.meanCells[j] = cell{Text: t.text, Value: t.full, Num: v, Class: "num"}
-			}
+			sv.meanCells[j] = textsCell(means[j], t)
 		}
 		return nil
 	})
@@ -648,6 +646,14 @@ func (b *builder) fillSubmission(rv *roundView, tv *trackView, sv *subView) erro
 	t.Rows = make([][]cell, 0, rv.nMetrics)
 	cells := getCells(7 * rv.nMetrics) // one slice for all the rows
 	sv.cells = cells
+	wins := make([]float64, rv.nMetrics)
+	for k := range wins {
+		wins[k] = math.NaN()
+		if w := tv.winIdx[k]; w >= 0 && w < len(sv.Row.WinRates) {
+			wins[k] = sv.Row.WinRates[w]
+		}
+	}
+	winTexts := numTexts(wins)
 	k := 0
 	for j, sc := range r.Scenarios {
 		link := linkCell(sc.Name, bp+rv.Scenarios[j].Dir)
@@ -663,12 +669,9 @@ func (b *builder) fillSubmission(rv *roundView, tv *trackView, sv *subView) erro
 			if math.IsNaN(v) {
 				val.Text = "missing"
 			}
-			win := math.NaN()
-			if w := tv.winIdx[k]; w >= 0 && w < len(sv.Row.WinRates) {
-				win = sv.Row.WinRates[w]
-			}
+			win := textsCell(wins[k], winTexts[k])
 			row := cells[7*k : 7*k+7 : 7*k+7]
-			row[0], row[1], row[2], row[3], row[4], row[5], row[6] = link, mean, textCell(m.Name), textCell(better), val, numCell(win), textCell(errText)
+			row[0], row[1], row[2], row[3], row[4], row[5], row[6] = link, mean, textCell(m.Name), textCell(better), val, win, textCell(errText)
 			t.Rows = append(t.Rows, row)
 			k++
 		}
