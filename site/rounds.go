@@ -102,20 +102,19 @@ type numText struct{ text, full string }
 // otherwise allocate two strings per value.
 func numTexts(vs []float64) []numText {
 	ends := make([]int, 0, 2*len(vs))
-	var b strings.Builder
-	b.Grow(16 * len(vs))
-	var tmp [32]byte
+	var stack [1024]byte
+	b := stack[:0]
 	for _, v := range vs {
 		if !math.IsNaN(v) {
-			b.Write(strconv.AppendFloat(tmp[:0], v, 'f', 4, 64))
-			ends = append(ends, b.Len())
-			b.Write(strconv.AppendFloat(tmp[:0], v, 'g', -1, 64))
+			b = strconv.AppendFloat(b, v, 'f', 4, 64)
+			ends = append(ends, len(b))
+			b = strconv.AppendFloat(b, v, 'g', -1, 64)
 		} else {
-			ends = append(ends, b.Len())
+			ends = append(ends, len(b))
 		}
-		ends = append(ends, b.Len())
+		ends = append(ends, len(b))
 	}
-	all := b.String()
+	all := string(b)
 	out := make([]numText, len(vs))
 	start := 0
 	for i := range out {
@@ -398,16 +397,16 @@ func (b *builder) prepareTrack(rv *roundView, tv *trackView) {
 		tv.firstRank = stageRanks(board, r.Stages[0].Name)
 	}
 	tv.Subs = make([]*subView, len(board.Rows))
+	dir := tv.Dir + "submissions/"
 	for i := range board.Rows {
 		row := &board.Rows[i]
 		s := row.Submission
-		sv := &subView{Row: row, Sub: s, Dir: tv.Dir + "submissions/", File: s.ID + ".html", FirstStageRank: tv.firstRank[s]}
-		sv.Vals, sv.Errs = rv.values(s)
-		tv.Subs[i] = sv
+		tv.Subs[i] = &subView{Row: row, Sub: s, Dir: dir, File: s.ID + ".html", FirstStageRank: tv.firstRank[s]}
 	}
 	// Each value shows on several pages: format it once.
 	parallel(len(tv.Subs), func(i int) error {
 		sv := tv.Subs[i]
+		sv.Vals, sv.Errs = rv.values(sv.Sub)
 		sv.link = b.site.BasePath + sv.Dir + sv.File
 		sv.rankCell = intCell(sv.Row.Rank)
 		sv.valTexts = numTexts(sv.Vals)
