@@ -5,7 +5,7 @@ package ranking
 import (
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 )
 
 // Rule names a win-rate rule.
@@ -55,9 +55,12 @@ func WinRates(rule Rule, col []float64, lowerIsBetter bool) ([]float64, error) {
 	}
 	n := len(col)
 	out := make([]float64, n)
-	// idx holds the submissions that take part, sorted from worst to best.
-	idx := make([]int, 0, n)
-	vals := make([]float64, n)
+	// in holds the submissions that take part, sorted from worst to best.
+	type entry struct {
+		v float64 // higher is better
+		i int
+	}
+	in := make([]entry, 0, n)
 	for i, v := range col {
 		if math.IsNaN(v) {
 			if rule == HELM {
@@ -72,20 +75,27 @@ func WinRates(rule Rule, col []float64, lowerIsBetter bool) ([]float64, error) {
 		if lowerIsBetter {
 			v = -v // so that higher is always better below
 		}
-		vals[i] = v
-		idx = append(idx, i)
+		in = append(in, entry{v, i})
 	}
-	m := len(idx)
+	m := len(in)
 	if rule == HELM && m < 2 {
-		for _, i := range idx {
-			out[i] = math.NaN()
+		for _, e := range in {
+			out[e.i] = math.NaN()
 		}
 		return out, nil
 	}
-	sort.Slice(idx, func(a, b int) bool { return vals[idx[a]] < vals[idx[b]] })
+	slices.SortFunc(in, func(a, b entry) int { // no NaN is left
+		switch {
+		case a.v < b.v:
+			return -1
+		case a.v > b.v:
+			return 1
+		}
+		return 0
+	})
 	for lo := 0; lo < m; {
 		hi := lo + 1
-		for hi < m && vals[idx[hi]] == vals[idx[lo]] {
+		for hi < m && in[hi].v == in[lo].v {
 			hi++
 		}
 		beaten := float64(lo) // everyone below this group
@@ -103,8 +113,8 @@ func WinRates(rule Rule, col []float64, lowerIsBetter bool) ([]float64, error) {
 		case HELM:
 			w = (beaten + 0.5*(c-1)) / float64(m-1)
 		}
-		for _, i := range idx[lo:hi] {
-			out[i] = w
+		for _, e := range in[lo:hi] {
+			out[e.i] = w
 		}
 		lo = hi
 	}
