@@ -243,3 +243,35 @@ func TestRebuildOverConflict(t *testing.T) {
 		})
 	}
 }
+
+// TestRebuildNewCurrentRound: when a newer round arrives, a rebuild in
+// place moves the root copies to it and drops the old round's, as a build
+// into a new folder would; the root copies stay links to the round's files.
+func TestRebuildNewCurrentRound(t *testing.T) {
+	root := t.TempDir()
+	if _, err := synth.Round(root, synth.Spec{Round: "r1", Start: "2023-01-01", Tracks: 1, Submissions: 3, Scenarios: 2, Metrics: 2, Seed: 7}); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "public")
+	if _, err := Build(Options{Root: root, Out: out}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := synth.Round(root, synth.Spec{Round: "r2", Start: "2024-01-01", Tracks: 2, Submissions: 2, Scenarios: 3, Metrics: 3, Seed: 8}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Build(Options{Root: root, Out: out}); err != nil {
+		t.Fatal(err)
+	}
+	fresh := filepath.Join(t.TempDir(), "public")
+	if _, err := Build(Options{Root: root, Out: fresh}); err != nil {
+		t.Fatal(err)
+	}
+	sameTree(t, entries(t, out), entries(t, fresh))
+	for _, p := range []string{"index.html", "tracks/track2/index.html"} {
+		a, errA := os.Stat(filepath.Join(out, "rounds", "r2", filepath.FromSlash(p)))
+		b, errB := os.Stat(filepath.Join(out, filepath.FromSlash(p)))
+		if errA != nil || errB != nil || !os.SameFile(a, b) {
+			t.Errorf("%s: the root copy is not the current round's file (%v, %v)", p, errA, errB)
+		}
+	}
+}
