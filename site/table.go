@@ -125,16 +125,19 @@ func (t *table) writeCSV(buf *bytes.Buffer) {
 	w.Flush()
 }
 
-// dataSize is about the length of the table's CSV.
+// dataSize is about the length of the table's CSV, from its first row: a
+// table's rows are alike, and a large one's are made on demand.
 func (t *table) dataSize() int {
 	n := 64
 	for _, c := range t.Columns {
 		n += len(c.Name) + 3
 	}
 	for _, r := range t.rows() {
+		w := 0
 		for _, c := range r {
-			n += len(c.Value) + 1
+			w += len(c.Value) + 1
 		}
+		return n + (w+w/4)*t.rowCount()
 	}
 	return n
 }
