@@ -40,3 +40,11 @@ func mustGenerate(t testing.TB, opts Options) *Site {
 	}
 	return s
 }
+
+// mustBuild builds the site of root into out.
+func mustBuild(t testing.TB, root, out string) {
+	t.Helper()
+	if _, err := Build(Options{Root: root, Out: out}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -20,9 +20,7 @@ func TestRebuildReusesUnchangedFiles(t *testing.T) {
 	root := synthRoot(t, synth.Spec{Round: "r1", Tracks: 1, Submissions: 5, Scenarios: 3, Metrics: 4, Seed: 3})
 	writeTree(t, root, map[string]string{"content/rules.md": "# Rules\n\nOne.\n"})
 	out := filepath.Join(t.TempDir(), "public")
-	if _, err := Build(Options{Root: root, Out: out}); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, root, out)
 	stat := func(rel string) os.FileInfo {
 		t.Helper()
 		fi, err := os.Stat(filepath.Join(out, filepath.FromSlash(rel)))
@@ -37,9 +35,7 @@ func TestRebuildReusesUnchangedFiles(t *testing.T) {
 	oldRules, _ := os.ReadFile(filepath.Join(out, rules))
 
 	writeTree(t, root, map[string]string{"content/rules.md": "# Rules\n\nTwo.\n"})
-	if _, err := Build(Options{Root: root, Out: out}); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, root, out)
 	if !os.SameFile(before[page], stat(page)) {
 		t.Error("an unchanged page was written again, not reused")
 	}
@@ -75,9 +71,7 @@ func TestRebuildReusesUnchangedFiles(t *testing.T) {
 func TestRootCopiesShareFiles(t *testing.T) {
 	root := synthRoot(t, synth.Spec{Round: "r1", Tracks: 1, Submissions: 3, Scenarios: 2, Metrics: 2, Seed: 4})
 	out := filepath.Join(t.TempDir(), "public")
-	if _, err := Build(Options{Root: root, Out: out}); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, root, out)
 	a, err := os.Stat(filepath.Join(out, "rounds", "r1", "tracks", "track1", "index.html"))
 	if err != nil {
 		t.Fatal(err)
@@ -96,9 +90,7 @@ func TestRootCopiesShareFiles(t *testing.T) {
 	// two addresses on one file.
 	writeTree(t, root, map[string]string{"content/rules.md": "# Rules\n"})
 	for range 2 {
-		if _, err := Build(Options{Root: root, Out: out}); err != nil {
-			t.Fatal(err)
-		}
+		mustBuild(t, root, out)
 		a, errA := os.Stat(filepath.Join(out, "rounds", "r1", "index.html"))
 		b, errB := os.Stat(filepath.Join(out, "index.html"))
 		if errA != nil || errB != nil || !os.SameFile(a, b) {
@@ -155,20 +147,14 @@ func TestRebuildRemovesStale(t *testing.T) {
 	root := synthRoot(t, synth.Spec{Round: "r1", Tracks: 1, Submissions: 3, Scenarios: 2, Metrics: 2, Seed: 5})
 	writeTree(t, root, map[string]string{"content/rules.md": "# Rules\n", "content/faq/index.md": "# FAQ\n"})
 	out := filepath.Join(t.TempDir(), "public")
-	if _, err := Build(Options{Root: root, Out: out}); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, root, out)
 	writeTree(t, out, map[string]string{"junk.txt": "x", "old/deep/page.html": "x", "rules/.podium-new.index.html": "half"})
 	if err := os.RemoveAll(filepath.Join(root, "content", "faq")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Build(Options{Root: root, Out: out}); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, root, out)
 	fresh := filepath.Join(t.TempDir(), "public")
-	if _, err := Build(Options{Root: root, Out: fresh}); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, root, fresh)
 	got := entries(t, out)
 	if _, ok := got["faq/"]; ok {
 		t.Error("the removed page's folder is still there")
@@ -182,9 +168,7 @@ func TestRebuildRemovesStale(t *testing.T) {
 func TestFailedRebuildLeavesSite(t *testing.T) {
 	root, secret, _ := secretRoot(t)
 	out := filepath.Join(t.TempDir(), "public")
-	if _, err := Build(Options{Root: root, Out: out}); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, root, out)
 	before := entries(t, out)
 	path := filepath.Join(root, "results", "r1", "round.toml")
 	data, err := os.ReadFile(path)
@@ -209,9 +193,7 @@ func TestRebuildOverConflict(t *testing.T) {
 	root := synthRoot(t, synth.Spec{Round: "r1", Tracks: 1, Submissions: 2, Scenarios: 2, Metrics: 2, Seed: 6})
 	writeTree(t, root, map[string]string{"content/rules.md": "# Rules\n"})
 	fresh := filepath.Join(t.TempDir(), "public")
-	if _, err := Build(Options{Root: root, Out: fresh}); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, root, fresh)
 	for name, spoil := range map[string]func(out string) error{
 		"folder at a file": func(out string) error {
 			p := filepath.Join(out, "404.html")
@@ -230,15 +212,11 @@ func TestRebuildOverConflict(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "public")
-			if _, err := Build(Options{Root: root, Out: out}); err != nil {
-				t.Fatal(err)
-			}
+			mustBuild(t, root, out)
 			if err := spoil(out); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := Build(Options{Root: root, Out: out}); err != nil {
-				t.Fatal(err)
-			}
+			mustBuild(t, root, out)
 			sameTree(t, entries(t, out), entries(t, fresh))
 		})
 	}
@@ -253,19 +231,13 @@ func TestRebuildNewCurrentRound(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "public")
-	if _, err := Build(Options{Root: root, Out: out}); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, root, out)
 	if _, err := synth.Round(root, synth.Spec{Round: "r2", Start: "2024-01-01", Tracks: 2, Submissions: 2, Scenarios: 3, Metrics: 3, Seed: 8}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Build(Options{Root: root, Out: out}); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, root, out)
 	fresh := filepath.Join(t.TempDir(), "public")
-	if _, err := Build(Options{Root: root, Out: fresh}); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, root, fresh)
 	sameTree(t, entries(t, out), entries(t, fresh))
 	for _, p := range []string{"index.html", "tracks/track2/index.html"} {
 		a, errA := os.Stat(filepath.Join(out, "rounds", "r2", filepath.FromSlash(p)))
