@@ -87,54 +87,61 @@ type subView struct {
 	Predictions    string    // URL of the published predictions, if any
 	Vals           []float64 // raw values in the round's metric order
 	Errs           []string
-	link           string    // URL of the page
-	rankCell       cell      // Row.Rank as a cell
-	valTexts       []numText // Vals formatted, once for every page
-	meanCells      []cell    // mean win rates as cells, in the round's scenario order
-	cells          []cell    // what Results' rows are cut from, while it lives
+	link           string   // URL of the page
+	rankCell       cell     // Row.Rank as a cell
+	valTexts       numTexts // Vals formatted, once for every page
+	meanCells      []cell   // mean win rates as cells, in the round's scenario order
+	cells          []cell   // what Results' rows are cut from, while it lives
 }
 
-// numText is a number as pages show it and in full, as numCell makes them.
-type numText struct{ text, full string }
+// numTexts is numbers as pages show them and in full, as numCell makes
+// them (NaN gives empty texts), in one string: a round's thousands of
+// submissions would otherwise allocate two strings per value.
+type numTexts struct {
+	all  string
+	ends []uint32 // per number: the end of its text, then of its full form
+}
 
-// numTexts formats vs as numCell does (NaN gives empty texts), into one
-// string that the texts share: a round's thousands of submissions would
-// otherwise allocate two strings per value.
-func numTexts(vs []float64) []numText {
-	ends := make([]int, 0, 2*len(vs))
+func formatNums(vs []float64) numTexts {
+	n := numTexts{ends: make([]uint32, 0, 2*len(vs))}
 	var stack [1024]byte
 	b := stack[:0]
 	for _, v := range vs {
 		if !math.IsNaN(v) {
 			b = strconv.AppendFloat(b, v, 'f', 4, 64)
-			ends = append(ends, len(b))
+			n.ends = append(n.ends, uint32(len(b)))
 			b = strconv.AppendFloat(b, v, 'g', -1, 64)
 		} else {
-			ends = append(ends, len(b))
+			n.ends = append(n.ends, uint32(len(b)))
 		}
-		ends = append(ends, len(b))
+		n.ends = append(n.ends, uint32(len(b)))
 	}
-	all := string(b)
-	out := make([]numText, len(vs))
-	start := 0
-	for i := range out {
-		mid, end := ends[2*i], ends[2*i+1]
-		out[i] = numText{all[start:mid], all[mid:end]}
-		start = end
-	}
-	return out
+	n.all = string(b)
+	return n
 }
 
-// valCell is numCell(sv.Vals[k]), from the texts made once.
-func (sv *subView) valCell(k int) cell { return textsCell(sv.Vals[k], sv.valTexts[k]) }
+// text is number i as pages show it.
+func (n numTexts) text(i int) string {
+	start := uint32(0)
+	if i > 0 {
+		start = n.ends[2*i-1]
+	}
+	return n.all[start:n.ends[2*i]]
+}
 
-// textsCell is numCell(v) from v's texts made by numTexts.
-func textsCell(v float64, t numText) cell {
+// full is number i in full.
+func (n numTexts) full(i int) string { return n.all[n.ends[2*i]:n.ends[2*i+1]] }
+
+// cell is numCell(v) for v, number i.
+func (n numTexts) cell(v float64, i int) cell {
 	if math.IsNaN(v) {
 		return numCell(v)
 	}
-	return cell{Text: t.text, Value: t.full, Num: v, Class: "num"}
+	return cell{Text: n.text(i), Value: n.full(i), Num: v, Class: "num"}
 }
+
+// valCell is numCell(sv.Vals[k]), from the texts made once.
+func (sv *subView) valCell(k int) cell { return sv.valTexts.cell(sv.Vals[k], k) }
 
 // scenarioView is one scenario's page.
 type scenarioView struct {
@@ -409,14 +416,15 @@ func (b *builder) prepareTrack(rv *roundView, tv *trackView) {
 		sv.Vals, sv.Errs = rv.values(sv.Sub)
 		sv.link = b.site.BasePath + sv.Dir + sv.File
 		sv.rankCell = intCell(sv.Row.Rank)
-		sv.valTexts = numTexts(sv.Vals)
+		sv.valTexts = formatNums(sv.Vals)
 		means := make([]float64, len(r.Scenarios))
 		for j, sc := range r.Scenarios {
 			means[j] = sv.Row.Scenarios[sc.Name]
 		}
 		sv.meanCells = make([]cell, len(means))
-		for j, t := range numTexts(means) {
-			sv.meanCells[j] = textsCell(means[j], t)
+		texts := formatNums(means)
+		for j, m := range means {
+			sv.meanCells[j] = texts.cell(m, j)
 		}
 		return nil
 	})
@@ -495,7 +503,7 @@ func (b *builder) renderLeaderboard(rv *roundView, track *trackView) error {
 		for k, v := range sv.Vals {
 			text := "missing"
 			if !math.IsNaN(v) {
-				text = sv.valTexts[k].full
+				text = sv.valTexts.full(k)
 			}
 			rc.Details = append(rc.Details, detail{rv.labels[k], text})
 		}
@@ -652,7 +660,7 @@ func (b *builder) fillSubmission(rv *roundView, tv *trackView, sv *subView) erro
 			wins[k] = sv.Row.WinRates[w]
 		}
 	}
-	winTexts := numTexts(wins)
+	winTexts := formatNums(wins)
 	k := 0
 	for j, sc := range r.Scenarios {
 		link := linkCell(sc.Name, bp+rv.Scenarios[j].Dir)
@@ -668,7 +676,7 @@ func (b *builder) fillSubmission(rv *roundView, tv *trackView, sv *subView) erro
 			if math.IsNaN(v) {
 				val.Text = "missing"
 			}
-			win := textsCell(wins[k], winTexts[k])
+			win := winTexts.cell(wins[k], k)
 			row := cells[7*k : 7*k+7 : 7*k+7]
 			row[0], row[1], row[2], row[3], row[4], row[5], row[6] = link, mean, textCell(m.Name), textCell(better), val, win, textCell(errText)
 			t.Rows = append(t.Rows, row)
@@ -781,7 +789,7 @@ func leaderboardJSON(rv *roundView, tv *trackView) []byte {
 				if v := sub.Vals[n]; math.IsNaN(v) || math.IsInf(v, 0) {
 					sb.WriteString(jsonNum(v)) // null
 				} else {
-					sb.WriteString(sub.valTexts[n].full) // as jsonNum formats it, made once
+					sb.WriteString(sub.valTexts.full(n)) // as jsonNum formats it, made once
 				}
 				n++
 			}

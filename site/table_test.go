@@ -101,21 +101,17 @@ func TestTableJSONIsSplitForm(t *testing.T) {
 	}
 }
 
-// numTexts gives each value the texts numCell gives it.
-func TestNumTexts(t *testing.T) {
+// formatNums gives each value the cell numCell gives it.
+func TestFormatNums(t *testing.T) {
 	vs := []float64{0.2724, 0.42200000000000004, math.NaN(), 0, -1.5, 1e-7, math.Inf(1), 123456.789, math.NaN()}
-	got := numTexts(vs)
-	if len(got) != len(vs) {
-		t.Fatalf("%d texts for %d values", len(got), len(vs))
-	}
+	got := formatNums(vs)
 	for i, v := range vs {
-		want := numText{}
-		if !math.IsNaN(v) {
-			c := numCell(v)
-			want = numText{c.Text, c.Value}
+		c, want := got.cell(v, i), numCell(v)
+		if c.Text != want.Text || c.Value != want.Value || c.Class != want.Class {
+			t.Errorf("%v: %+v, want %+v", v, c, want)
 		}
-		if got[i] != want {
-			t.Errorf("%v: %+v, want %+v", v, got[i], want)
+		if !math.IsNaN(v) && (got.text(i) != want.Text || got.full(i) != want.Value) {
+			t.Errorf("%v: texts %q, %q, want %q, %q", v, got.text(i), got.full(i), want.Text, want.Value)
 		}
 	}
 }
