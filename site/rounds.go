@@ -465,12 +465,17 @@ func (b *builder) renderLeaderboard(rv *roundView, track *trackView) error {
 	}
 	t.Columns = append(t.Columns, column{Name: "raw metrics"})
 
+	// Every row's cells, and every row's raw metrics, are cut from one
+	// slice each.
 	t.Rows = make([][]cell, len(board.Rows))
+	cells := make([]cell, 0, len(board.Rows)*len(t.Columns))
+	details := make([]detail, 0, len(board.Rows)*rv.nMetrics)
 	for i := range board.Rows {
 		row := &board.Rows[i]
 		s := row.Submission
 		sv := tv.Subs[i]
-		cells := []cell{sv.rankCell, linkCell(s.Team, sv.link), linkCell(s.ID, sv.link), textCell(s.BaseModel), numCell(row.Score)}
+		start := len(cells)
+		cells = append(cells, sv.rankCell, linkCell(s.Team, sv.link), linkCell(s.ID, sv.link), textCell(s.BaseModel), numCell(row.Score))
 		if len(r.Stages) > 1 {
 			for _, st := range r.Stages {
 				cells = append(cells, numCell(row.Stages[st.Name]))
@@ -499,18 +504,19 @@ func (b *builder) renderLeaderboard(rv *roundView, track *trackView) error {
 				cells = append(cells, numCell(math.NaN()), numCell(math.NaN()), numCell(math.NaN()))
 			}
 		}
-		rc := cell{Num: math.NaN(), Details: make([]detail, 0, len(sv.Vals))}
+		first := len(details)
 		for k, v := range sv.Vals {
 			text := "missing"
 			if !math.IsNaN(v) {
 				text = sv.valTexts.full(k)
 			}
-			rc.Details = append(rc.Details, detail{rv.labels[k], text})
+			details = append(details, detail{rv.labels[k], text})
 		}
+		rc := cell{Num: math.NaN(), Details: details[first:len(details):len(details)]}
 		rc.Text = strconv.Itoa(len(rc.Details)) + " metrics"
 		rc.Value = rc.Text
 		cells = append(cells, rc)
-		t.Rows[i] = cells
+		t.Rows[i] = cells[start:len(cells):len(cells)]
 	}
 	tv.Table = t
 	if err := b.put(tv.Dir+"leaderboard.csv", leaderboardCSV(t, rv.Round), nil); err != nil {
