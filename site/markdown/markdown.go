@@ -17,8 +17,11 @@
 package markdown
 
 import (
+	"bufio"
 	"bytes"
+	"io"
 	"sort"
+	"sync"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -167,7 +170,7 @@ func (r *Renderer) Page(name string, src []byte) (*Page, error) {
 		return nil, err
 	}
 	var buf bytes.Buffer
-	if err := r.trusted.Renderer().Render(&buf, body, doc); err != nil {
+	if err := buffered(&buf, func(w io.Writer) error { return r.trusted.Renderer().Render(w, body, doc) }); err != nil {
 		return nil, &Error{File: name, Msg: err.Error()}
 	}
 	p.HTML = buf.Bytes()
@@ -178,11 +181,27 @@ func (r *Renderer) Page(name string, src []byte) (*Page, error) {
 // description.
 func (r *Renderer) HTML(src []byte) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := r.trusted.Convert(src, &buf, parser.WithContext(newContext())); err != nil {
+	if err := buffered(&buf, func(w io.Writer) error { return r.trusted.Convert(src, w, parser.WithContext(newContext())) }); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
 }
+
+// buffered calls render with a pooled buffered writer into buf: goldmark
+// would otherwise make a 4 KiB one for every page and description.
+func buffered(buf *bytes.Buffer, render func(io.Writer) error) error {
+	w := bufWriters.Get().(*bufio.Writer)
+	w.Reset(buf)
+	err := render(w)
+	if ferr := w.Flush(); err == nil {
+		err = ferr
+	}
+	w.Reset(nil)
+	bufWriters.Put(w)
+	return err
+}
+
+var bufWriters = sync.Pool{New: func() any { return bufio.NewWriter(nil) }}
 
 // lineStarts returns the offset of each line's first byte.
 func lineStarts(src []byte) []int {

@@ -2,6 +2,7 @@ package markdown
 
 import (
 	"bytes"
+	"io"
 	"regexp"
 
 	"github.com/microcosm-cc/bluemonday"
@@ -17,7 +18,7 @@ import (
 // attribute, which need their own escaping.
 func (r *Renderer) Untrusted(src []byte) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := r.untrusted.Convert(src, &buf); err != nil {
+	if err := buffered(&buf, func(w io.Writer) error { return r.untrusted.Convert(src, w) }); err != nil {
 		return nil, err
 	}
 	return ugcPolicy.SanitizeBytes(buf.Bytes()), nil
