@@ -153,6 +153,7 @@ type scenarioView struct {
 	Tables      []*table      // one per track
 	Offset      int           // index of its first metric in the round's order
 	Index       int           // its place among the round's scenarios
+	link        cell          // its name, linked to the page
 }
 
 func (b *builder) rankRound(r *result.Round) (*roundView, error) {
@@ -204,6 +205,7 @@ func (b *builder) rankRound(r *result.Round) (*roundView, error) {
 		}
 		slugs[slug] = true
 		sv := &scenarioView{Scenario: sc, Slug: slug, Dir: rv.Dir + "scenarios/" + slug + "/", Offset: rv.nMetrics, Index: j}
+		sv.link = linkCell(sc.Name, b.site.BasePath+sv.Dir)
 		for _, m := range sc.Metrics {
 			rv.metricIdx[metricKey{sc.Name, m.Name}] = rv.nMetrics
 			rv.labels = append(rv.labels, sc.Name+" / "+m.Name)
@@ -638,7 +640,6 @@ func stageRanks(board *ranking.Board, stage string) map[*result.Submission]int {
 // fillSubmission builds a submission page's tables.
 func (b *builder) fillSubmission(rv *roundView, tv *trackView, sv *subView) error {
 	r := rv.Round
-	bp := b.site.BasePath
 	s := sv.Sub
 	if s.Description != "" {
 		html, err := b.md.Untrusted([]byte(s.Description))
@@ -669,7 +670,7 @@ func (b *builder) fillSubmission(rv *roundView, tv *trackView, sv *subView) erro
 	winTexts := formatNums(wins)
 	k := 0
 	for j, sc := range r.Scenarios {
-		link := linkCell(sc.Name, bp+rv.Scenarios[j].Dir)
+		link := rv.Scenarios[j].link
 		mean := sv.meanCells[j]
 		for _, m := range sc.Metrics {
 			v, errText := sv.Vals[k], sv.Errs[k]
