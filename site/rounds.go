@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -282,15 +283,14 @@ func (b *builder) renderRound(rv *roundView) error {
 		return err
 	}
 	// Every track's submissions and values first: scenario pages show them
-	// all. Then every page of the round on every core, the large ones
-	// first, so that no core waits for one leaderboard at the end.
+	// all. Then every page of the round on every core. No leaderboard comes
+	// last, so that no core waits for one at the end; nor do they come all
+	// at once: each holds a copy of its track's table while it renders,
+	// and the garbage collector's target doubles what is live.
 	for _, tv := range rv.Tracks {
 		b.prepareTrack(rv, tv)
 	}
 	var jobs []func() error
-	for _, tv := range rv.Tracks {
-		jobs = append(jobs, func() error { return b.renderLeaderboard(rv, tv) })
-	}
 	for _, sv := range rv.Scenarios {
 		jobs = append(jobs, func() error { return b.renderScenario(rv, sv) })
 	}
@@ -308,6 +308,10 @@ func (b *builder) renderRound(rv *roundView) error {
 		if !more {
 			break
 		}
+	}
+	for k, tv := range slices.Backward(rv.Tracks) {
+		at := k * len(jobs) / max(len(rv.Tracks), 1)
+		jobs = slices.Insert(jobs, at, func() error { return b.renderLeaderboard(rv, tv) })
 	}
 	if err := parallel(len(jobs), func(i int) error { return jobs[i]() }); err != nil {
 		return err
