@@ -87,12 +87,11 @@ type subView struct {
 	Results        *table
 	Predictions    string    // URL of the published predictions, if any
 	Vals           []float64 // raw values in the round's metric order
-	Errs           []string
-	link           string   // URL of the page
-	rankCell       cell     // Row.Rank as a cell
-	valTexts       numTexts // Vals formatted, once for every page
-	meanCells      []cell   // mean win rates as cells, in the round's scenario order
-	cells          []cell   // what Results' rows are cut from, while it lives
+	link           string    // URL of the page
+	rankCell       cell      // Row.Rank as a cell
+	valTexts       numTexts  // Vals formatted, once for every page
+	meanCells      []cell    // mean win rates as cells, in the round's scenario order
+	cells          []cell    // what Results' rows are cut from, while it lives
 }
 
 // numTexts is numbers as pages show them and in full, as numCell makes
@@ -362,25 +361,38 @@ type metricKey struct{ scenario, metric string }
 
 // values returns a submission's raw values and errors in the round's
 // metric order (scenario by scenario); missing values are NaN.
-func (rv *roundView) values(s *result.Submission) ([]float64, []string) {
+func (rv *roundView) values(s *result.Submission) []float64 {
 	vals := make([]float64, rv.nMetrics)
-	errs := make([]string, rv.nMetrics)
 	for i := range vals {
 		vals[i] = math.NaN()
 	}
 	for _, sc := range s.Scenarios {
 		for _, mv := range sc.Metrics {
-			k, ok := rv.metricIdx[metricKey{sc.Name, mv.Name}]
-			if !ok {
-				continue
-			}
-			if mv.Value != nil {
+			if k, ok := rv.metricIdx[metricKey{sc.Name, mv.Name}]; ok && mv.Value != nil {
 				vals[k] = *mv.Value
 			}
-			errs[k] = mv.Error
 		}
 	}
-	return vals, errs
+	return vals
+}
+
+// errors is the error text of each of a submission's values, in the
+// round's metric order; nil if it has none. Only its own page shows them,
+// so they are not kept beside Vals.
+func (rv *roundView) errors(s *result.Submission) []string {
+	var errs []string
+	for _, sc := range s.Scenarios {
+		for _, mv := range sc.Metrics {
+			k, ok := rv.metricIdx[metricKey{sc.Name, mv.Name}]
+			if ok && errs == nil && mv.Error != "" {
+				errs = make([]string, rv.nMetrics)
+			}
+			if ok && errs != nil {
+				errs[k] = mv.Error
+			}
+		}
+	}
+	return errs
 }
 
 // winIndex maps the round's metrics, in order, to their places in a
@@ -419,7 +431,7 @@ func (b *builder) prepareTrack(rv *roundView, tv *trackView) {
 	// Each value shows on several pages: format it once.
 	parallel(len(tv.Subs), func(i int) error {
 		sv := tv.Subs[i]
-		sv.Vals, sv.Errs = rv.values(sv.Sub)
+		sv.Vals = rv.values(sv.Sub)
 		sv.link = b.site.BasePath + sv.Dir + sv.File
 		sv.rankCell = intCell(sv.Row.Rank)
 		sv.valTexts = formatNums(sv.Vals)
@@ -672,12 +684,16 @@ func (b *builder) fillSubmission(rv *roundView, tv *trackView, sv *subView) erro
 		}
 	}
 	winTexts := formatNums(wins)
+	errs := rv.errors(sv.Sub)
 	k := 0
 	for j, sc := range r.Scenarios {
 		link := rv.Scenarios[j].link
 		mean := sv.meanCells[j]
 		for _, m := range sc.Metrics {
-			v, errText := sv.Vals[k], sv.Errs[k]
+			v, errText := sv.Vals[k], ""
+			if errs != nil {
+				errText = errs[k]
+			}
 			better := "higher"
 			if m.LowerIsBetter {
 				better = "lower"
