@@ -89,6 +89,7 @@ type subView struct {
 	Vals           []float64 // raw values in the round's metric order
 	link           string    // URL of the page
 	rankCell       cell      // Row.Rank as a cell
+	scoreTexts     numTexts  // Row.Score, then its stage scores if the round has stages
 	valTexts       numTexts  // Vals formatted, once for every page
 	meanCells      []cell    // mean win rates as cells, in the round's scenario order
 	cells          []cell    // what Results' rows are cut from, while it lives
@@ -376,6 +377,21 @@ func (rv *roundView) values(s *result.Submission) []float64 {
 	return vals
 }
 
+// rowScores is a board row's score, then its stage scores if the round
+// has more than one stage, as the leaderboard's columns after the base
+// model show them.
+func rowScores(r *result.Round, row *ranking.Row) []float64 {
+	if len(r.Stages) < 2 {
+		return []float64{row.Score}
+	}
+	v := make([]float64, 0, 1+len(r.Stages))
+	v = append(v, row.Score)
+	for _, st := range r.Stages {
+		v = append(v, row.Stages[st.Name])
+	}
+	return v
+}
+
 // errors is the error text of each of a submission's values, in the
 // round's metric order; nil if it has none. Only its own page shows them,
 // so they are not kept beside Vals.
@@ -434,6 +450,7 @@ func (b *builder) prepareTrack(rv *roundView, tv *trackView) {
 		sv.Vals = rv.values(sv.Sub)
 		sv.link = b.site.BasePath + sv.Dir + sv.File
 		sv.rankCell = intCell(sv.Row.Rank)
+		sv.scoreTexts = formatNums(rowScores(r, sv.Row))
 		sv.valTexts = formatNums(sv.Vals)
 		means := make([]float64, len(r.Scenarios))
 		for j, sc := range r.Scenarios {
@@ -483,20 +500,22 @@ func (b *builder) renderLeaderboard(rv *roundView, track *trackView) error {
 	}
 	t.Columns = append(t.Columns, column{Name: "raw metrics"})
 
-	// Every row's cells, and every row's raw metrics, are cut from one
-	// slice each.
-	t.Rows = make([][]cell, len(board.Rows))
-	cells := make([]cell, 0, len(board.Rows)*len(t.Columns))
-	details := make([]detail, 0, len(board.Rows)*rv.nMetrics)
-	for i := range board.Rows {
-		row := &board.Rows[i]
-		s := row.Submission
-		sv := tv.Subs[i]
-		start := len(cells)
-		cells = append(cells, sv.rankCell, linkCell(s.Team, sv.link), linkCell(s.ID, sv.link), textCell(s.BaseModel), numCell(row.Score))
+	// The rows are made as they are written, each into the same scratch
+	// row: a leaderboard's thousands of rows of cells would otherwise be
+	// live at once, and the garbage collector's target doubles that.
+	subs := tv.Subs
+	var details []detail // the raw metrics of the row being written
+	metricsText := strconv.Itoa(rv.nMetrics) + " metrics"
+	t.n = len(board.Rows)
+	t.gen = func(i int, row []cell) {
+		br := &board.Rows[i]
+		s := br.Submission
+		sv := subs[i]
+		cells := append(row[:0], sv.rankCell, linkCell(s.Team, sv.link), linkCell(s.ID, sv.link), textCell(s.BaseModel))
+		cells = append(cells, sv.scoreTexts.cell(br.Score, 0))
 		if len(r.Stages) > 1 {
-			for _, st := range r.Stages {
-				cells = append(cells, numCell(row.Stages[st.Name]))
+			for k, st := range r.Stages {
+				cells = append(cells, sv.scoreTexts.cell(br.Stages[st.Name], 1+k))
 			}
 		}
 		cells = append(cells, sv.meanCells...)
@@ -522,7 +541,7 @@ func (b *builder) renderLeaderboard(rv *roundView, track *trackView) error {
 				cells = append(cells, numCell(math.NaN()), numCell(math.NaN()), numCell(math.NaN()))
 			}
 		}
-		first := len(details)
+		details = details[:0]
 		for k, v := range sv.Vals {
 			text := "missing"
 			if !math.IsNaN(v) {
@@ -530,11 +549,10 @@ func (b *builder) renderLeaderboard(rv *roundView, track *trackView) error {
 			}
 			details = append(details, detail{rv.labels[k], text})
 		}
-		rc := cell{Num: math.NaN(), Details: details[first:len(details):len(details)]}
-		rc.Text = strconv.Itoa(len(rc.Details)) + " metrics"
-		rc.Value = rc.Text
-		cells = append(cells, rc)
-		t.Rows[i] = cells[start:len(cells):len(cells)]
+		cells = append(cells, cell{Text: metricsText, Value: metricsText, Num: math.NaN(), Details: details})
+		if len(cells) != len(row) || &cells[0] != &row[0] {
+			panic("leaderboard: a row's cells do not match its columns")
+		}
 	}
 	tv.Table = t
 	if err := b.put(tv.Dir+"leaderboard.csv", leaderboardCSV(t, rv.Round), nil); err != nil {
