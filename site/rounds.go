@@ -91,7 +91,8 @@ type subView struct {
 	rankCell       cell      // Row.Rank as a cell
 	scoreTexts     numTexts  // Row.Score, then its stage scores if the round has stages
 	valTexts       numTexts  // Vals formatted, once for every page
-	meanCells      []cell    // mean win rates as cells, in the round's scenario order
+	means          []float64 // mean win rates, in the round's scenario order
+	meanTexts      numTexts  // means formatted
 	cells          []cell    // what Results' rows are cut from, while it lives
 }
 
@@ -140,6 +141,9 @@ func (n numTexts) cell(v float64, i int) cell {
 	}
 	return cell{Text: n.text(i), Value: n.full(i), Num: v, Class: "num"}
 }
+
+// meanCell is numCell of the mean win rate of the round's j'th scenario.
+func (sv *subView) meanCell(j int) cell { return sv.meanTexts.cell(sv.means[j], j) }
 
 // valCell is numCell(sv.Vals[k]), from the texts made once.
 func (sv *subView) valCell(k int) cell { return sv.valTexts.cell(sv.Vals[k], k) }
@@ -452,15 +456,11 @@ func (b *builder) prepareTrack(rv *roundView, tv *trackView) {
 		sv.rankCell = intCell(sv.Row.Rank)
 		sv.scoreTexts = formatNums(rowScores(r, sv.Row))
 		sv.valTexts = formatNums(sv.Vals)
-		means := make([]float64, len(r.Scenarios))
+		sv.means = make([]float64, len(r.Scenarios))
 		for j, sc := range r.Scenarios {
-			means[j] = sv.Row.Scenarios[sc.Name]
+			sv.means[j] = sv.Row.Scenarios[sc.Name]
 		}
-		sv.meanCells = make([]cell, len(means))
-		texts := formatNums(means)
-		for j, m := range means {
-			sv.meanCells[j] = texts.cell(m, j)
-		}
+		sv.meanTexts = formatNums(sv.means)
 		return nil
 	})
 	tv.winIdx = winIndex(rv, board)
@@ -518,7 +518,9 @@ func (b *builder) renderLeaderboard(rv *roundView, track *trackView) error {
 				cells = append(cells, sv.scoreTexts.cell(br.Stages[st.Name], 1+k))
 			}
 		}
-		cells = append(cells, sv.meanCells...)
+		for j, m := range sv.means {
+			cells = append(cells, sv.meanTexts.cell(m, j))
+		}
 		if tv.HasRepro {
 			cells = append(cells, reproCell(s.Reproduction))
 		}
@@ -706,7 +708,7 @@ func (b *builder) fillSubmission(rv *roundView, tv *trackView, sv *subView) erro
 	k := 0
 	for j, sc := range r.Scenarios {
 		link := rv.Scenarios[j].link
-		mean := sv.meanCells[j]
+		mean := sv.meanCell(j)
 		for _, m := range sc.Metrics {
 			v, errText := sv.Vals[k], ""
 			if errs != nil {
@@ -759,7 +761,7 @@ func (b *builder) renderScenario(rv *roundView, sv *scenarioView) error {
 		t.n = len(subs)
 		t.gen = func(i int, row []cell) {
 			sub := subs[i]
-			row[0], row[1], row[2], row[3] = sub.rankCell, linkCell(sub.Sub.Team, sub.link), linkCell(sub.Sub.ID, sub.link), sub.meanCells[sv.Index]
+			row[0], row[1], row[2], row[3] = sub.rankCell, linkCell(sub.Sub.Team, sub.link), linkCell(sub.Sub.ID, sub.link), sub.meanCell(sv.Index)
 			for k := range metrics {
 				row[4+k] = sub.valCell(sv.Offset + k)
 			}
