@@ -33,7 +33,7 @@ func main() {
 	subs := flag.Int("submissions", 2000, "submissions per track")
 	pages := flag.Int("pages", 1000, "markdown pages in the corpus")
 	keep := flag.Bool("keep", false, "keep the temporary folders")
-	tmpdir := flag.String("tmp", "", "folder for the inputs and outputs (default: the system's; /dev/shm takes the disk out of the figures)")
+	tmpdir := flag.String("tmp", "bin", "folder for the inputs and outputs; /dev/shm takes the disk out of the figures")
 	flag.Parse()
 	if err := run(*podium, *tmpdir, *runs, *subs, *pages, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "benchsite:", err)
@@ -48,6 +48,12 @@ func run(podium, tmpdir string, runs, subs, pages int, keep bool) error {
 	}
 	if _, err := os.Stat(bin); err != nil {
 		return fmt.Errorf("%s: build it first (make build)", bin)
+	}
+	// Not the system's temporary folder by default: it may be in memory,
+	// and the tests create and delete thousands of files there, which
+	// slows creating files nearby on some file systems (see below).
+	if err := os.MkdirAll(tmpdir, 0o755); err != nil {
+		return err
 	}
 	tmp, err := os.MkdirTemp(tmpdir, "podium-bench-")
 	if err != nil {
@@ -93,7 +99,11 @@ func run(podium, tmpdir string, runs, subs, pages int, keep bool) error {
 			if err != nil {
 				return err
 			}
-			fmt.Printf("round build into memory (%s): %.3f s: the disk adds %.3f s\n", shm, f.best.Seconds(), cold.best.Seconds()-f.best.Seconds())
+			disk := cold.best - f.best
+			fmt.Printf("round build into memory (%s): %.3f s: the disk adds %.3f s\n", shm, f.best.Seconds(), disk.Seconds())
+			if disk > max(100*time.Millisecond, f.best/4) {
+				fmt.Println("  (more than a quiet disk adds: were many files deleted on this file system in the last minutes? See docs/site.md, Speed.)")
+			}
 		}
 	}
 
