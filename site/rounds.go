@@ -289,8 +289,8 @@ func (b *builder) renderRound(rv *roundView) error {
 	// Every track's submissions and values first: scenario pages show them
 	// all. Then every page of the round on every core. No leaderboard comes
 	// last, so that no core waits for one at the end; nor do they come all
-	// at once: each holds a copy of its track's table while it renders,
-	// and the garbage collector's target doubles what is live.
+	// at once: each holds megabytes (its page and downloads) while it
+	// renders, and the garbage collector's target doubles what is live.
 	for _, tv := range rv.Tracks {
 		b.prepareTrack(rv, tv)
 	}
@@ -364,8 +364,8 @@ func yesNo(v bool) string {
 // metricKey names a metric of a round.
 type metricKey struct{ scenario, metric string }
 
-// values returns a submission's raw values and errors in the round's
-// metric order (scenario by scenario); missing values are NaN.
+// values returns a submission's raw values in the round's metric order
+// (scenario by scenario); missing values are NaN.
 func (rv *roundView) values(s *result.Submission) []float64 {
 	vals := make([]float64, rv.nMetrics)
 	for i := range vals {
