@@ -367,18 +367,22 @@ func (t *table) writeHTML(b *bytes.Buffer) {
 	for _, r := range t.rows() {
 		b.WriteString("<tr>")
 		for _, c := range r {
-			b.WriteString("<td")
-			if c.Class != "" {
-				b.WriteString(` class="`)
+			switch c.Class {
+			case "":
+				b.WriteString("<td")
+			case "num": // most cells
+				b.WriteString(`<td class="num"`)
+			default:
+				b.WriteString(`<td class="`)
 				esc(b, c.Class)
-				b.WriteString(`"`)
+				b.WriteByte('"')
 			}
 			if c.Value != c.Text {
 				b.WriteString(` data-sort="`)
 				esc(b, c.Value)
-				b.WriteString(`"`)
+				b.WriteByte('"')
 			}
-			b.WriteString(">")
+			b.WriteByte('>')
 			if len(c.Details) > 0 {
 				b.WriteString("<details><summary>")
 			}
@@ -438,10 +442,16 @@ func (t *table) htmlSize() int {
 	return n + n/32
 }
 
+// htmlSpecial marks the bytes esc replaces.
+var htmlSpecial = [256]bool{'<': true, '>': true, '&': true, '"': true, '\'': true}
+
 // esc writes s escaped for HTML text and quoted attributes.
 func esc(b *bytes.Buffer, s string) {
 	last := 0
 	for i := 0; i < len(s); i++ {
+		if !htmlSpecial[s[i]] {
+			continue
+		}
 		var r string
 		switch s[i] {
 		case '<':
