@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -177,13 +178,27 @@ type connSet struct {
 	m  map[*trackedConn]struct{}
 }
 
+// trackedConn is a connection of the set. It holds back what is written
+// until the next Read, and sends it from inside that Read: Go's poller
+// forgets a connection's readiness as each Read starts, so a request sent
+// before it would cost one more system call per request, a read that finds
+// nothing yet. Sent after that reset, the response is simply awaited.
 type trackedConn struct {
 	net.Conn
-	set *connSet
+	set     *connSet
+	raw     syscall.RawConn // nil: writes go out at once
+	pending []byte          // written, not yet sent
 }
+
+// pendingKeep is the largest send buffer a connection keeps between
+// requests.
+const pendingKeep = 64 << 10
 
 func (s *connSet) add(nc net.Conn) net.Conn {
 	tc := &trackedConn{Conn: nc, set: s}
+	if sc, ok := nc.(syscall.Conn); ok {
+		tc.raw, _ = sc.SyscallConn()
+	}
 	s.mu.Lock()
 	if s.m == nil {
 		s.m = map[*trackedConn]struct{}{}
@@ -191,6 +206,44 @@ func (s *connSet) add(nc net.Conn) net.Conn {
 	s.m[tc] = struct{}{}
 	s.mu.Unlock()
 	return tc
+}
+
+func (c *trackedConn) Write(b []byte) (int, error) {
+	if c.raw == nil {
+		return c.Conn.Write(b)
+	}
+	c.pending = append(c.pending, b...)
+	return len(b), nil
+}
+
+// Read sends what is pending, then reads. The raw Read resets readiness,
+// then calls its function, which sends (under the write deadline) and asks
+// to wait; the raw Read then waits until the connection is readable, its
+// read deadline passes or it is closed.
+func (c *trackedConn) Read(b []byte) (int, error) {
+	if len(c.pending) > 0 {
+		var werr error
+		sent := false
+		err := c.raw.Read(func(uintptr) bool {
+			if !sent {
+				sent = true
+				_, werr = c.Conn.Write(c.pending)
+				return werr != nil
+			}
+			return true
+		})
+		c.pending = c.pending[:0]
+		if cap(c.pending) > pendingKeep {
+			c.pending = nil
+		}
+		if werr != nil {
+			return 0, werr
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	return c.Conn.Read(b)
 }
 
 func (c *trackedConn) Close() error {

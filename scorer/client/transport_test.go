@@ -3,6 +3,8 @@ package client
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"io"
 	"net"
 	"net/http"
@@ -184,5 +186,57 @@ func TestHugeHeaderFails(t *testing.T) {
 	_, err := cl.Complete(context.Background(), Request{Prompt: "x"})
 	if Reason(err) != "header too large" || calls.Load() != 1 {
 		t.Errorf("got %v after %d calls", err, calls.Load())
+	}
+}
+
+// A request far larger than the socket buffers reaches the server whole,
+// on a kept-alive connection, between small ones: the connection sends
+// what was written from inside the Read that awaits the response.
+func TestLargeRequestsArriveWhole(t *testing.T) {
+	srv, _, bodies := fakeChallenge(t, " ok")
+	c, _ := New(srv.URL, Options{Timeout: 10 * time.Second, Retries: -1, Concurrency: 1})
+	big := strings.Repeat("0123456789abcdef", 1<<20) // 16 MiB
+	for _, p := range []string{"small", big, "small again"} {
+		r, err := c.Complete(context.Background(), Request{Prompt: p})
+		if err != nil {
+			t.Fatalf("%d bytes: %v", len(p), err)
+		}
+		if got := (*bodies)[len(*bodies)-1]["prompt"]; got != p || r.Text != " ok" {
+			t.Fatalf("%d bytes: the server got %d bytes, the client %q", len(p), len(got.(string)), r.Text)
+		}
+	}
+}
+
+// A tracked connection carries TLS, whose handshake writes and reads in
+// turn, and HTTP after it on the same connection.
+func TestTrackedConnCarriesTLS(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		w.Write(append([]byte("got "), b...))
+	}))
+	defer srv.Close()
+	nc, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var set connSet
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	tc := tls.Client(set.add(nc), &tls.Config{RootCAs: pool, ServerName: "example.com"})
+	defer tc.Close()
+	br := bufio.NewReader(tc)
+	for _, body := range []string{"one", "two"} {
+		req, _ := http.NewRequest("POST", "https://example.com/", strings.NewReader(body))
+		if err := req.Write(tc); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(br, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		if string(got) != "got "+body {
+			t.Errorf("got %q", got)
+		}
 	}
 }
