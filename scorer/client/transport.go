@@ -188,6 +188,9 @@ type trackedConn struct {
 	set     *connSet
 	raw     syscall.RawConn // nil: writes go out at once
 	pending []byte          // written, not yet sent
+	sendFn  func(uintptr) bool
+	sent    bool
+	werr    error
 }
 
 // pendingKeep is the largest send buffer a connection keeps between
@@ -198,6 +201,7 @@ func (s *connSet) add(nc net.Conn) net.Conn {
 	tc := &trackedConn{Conn: nc, set: s}
 	if sc, ok := nc.(syscall.Conn); ok {
 		tc.raw, _ = sc.SyscallConn()
+		tc.sendFn = tc.send // made once: a closure per Read would be allocated
 	}
 	s.mu.Lock()
 	if s.m == nil {
@@ -217,33 +221,36 @@ func (c *trackedConn) Write(b []byte) (int, error) {
 }
 
 // Read sends what is pending, then reads. The raw Read resets readiness,
-// then calls its function, which sends (under the write deadline) and asks
-// to wait; the raw Read then waits until the connection is readable, its
-// read deadline passes or it is closed.
+// then calls send, which sends (under the write deadline) and asks to
+// wait; the raw Read then waits until the connection is readable, its read
+// deadline passes or it is closed.
 func (c *trackedConn) Read(b []byte) (int, error) {
 	if len(c.pending) > 0 {
-		var werr error
-		sent := false
-		err := c.raw.Read(func(uintptr) bool {
-			if !sent {
-				sent = true
-				_, werr = c.Conn.Write(c.pending)
-				return werr != nil
-			}
-			return true
-		})
+		c.sent, c.werr = false, nil
+		err := c.raw.Read(c.sendFn)
 		c.pending = c.pending[:0]
 		if cap(c.pending) > pendingKeep {
 			c.pending = nil
 		}
-		if werr != nil {
-			return 0, werr
+		if c.werr != nil {
+			return 0, c.werr
 		}
 		if err != nil {
 			return 0, err
 		}
 	}
 	return c.Conn.Read(b)
+}
+
+// send is the function of Read's raw Read: it sends on its first call and
+// asks to wait; on the next, once readable, it is done.
+func (c *trackedConn) send(uintptr) bool {
+	if c.sent {
+		return true
+	}
+	c.sent = true
+	_, c.werr = c.Conn.Write(c.pending)
+	return c.werr != nil
 }
 
 func (c *trackedConn) Close() error {
