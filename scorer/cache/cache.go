@@ -233,6 +233,21 @@ func (c *Cache) Put(k, head, body []byte) error {
 	return nil
 }
 
+// Reserve makes room for n more values, so that the index does not grow
+// step by step, rehashing, while they are put.
+func (c *Cache) Reserve(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n <= 0 || c.closed {
+		return
+	}
+	index := make(map[key]loc, len(c.index)+n)
+	for k, l := range c.index {
+		index[k] = l
+	}
+	c.index = index
+}
+
 // pendingValue is the value of the put'th put, not yet committed: in
 // batch, or in the batch before, taken.
 func (c *Cache) pendingValue(put uint64) value {

@@ -210,3 +210,29 @@ func TestLastPutWins(t *testing.T) {
 		t.Errorf("Len = %d, %v", n, err)
 	}
 }
+
+// Reserve keeps what is stored, committed or pending, and what is put
+// after it.
+func TestReserveKeepsValues(t *testing.T) {
+	c, err := Open(filepath.Join(t.TempDir(), "c.bolt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	key := func(i int) []byte { return Key("id", []byte(fmt.Sprint(i))) }
+	c.Put(key(0), nil, []byte("committed"))
+	if err := c.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	c.Put(key(1), []byte{1}, []byte("pending"))
+	c.Reserve(100)
+	c.Put(key(2), nil, []byte("after"))
+	for i, want := range []string{"committed", "\x01pending", "after"} {
+		if v, ok, err := c.Get(key(i)); err != nil || !ok || string(v) != want {
+			t.Errorf("value %d: %q %v %v", i, v, ok, err)
+		}
+	}
+	if n, err := c.Len(); err != nil || n != 3 {
+		t.Errorf("Len = %d, %v", n, err)
+	}
+}

@@ -180,6 +180,9 @@ func Run(ctx context.Context, tasks []*task.Task, opt Options) (*Report, error) 
 		}
 	}
 	rs := &runState{opt: opt, identity: opt.Client.Identity(), flight: map[[sha256.Size]byte]*flight{}}
+	if opt.Cache != nil {
+		opt.Cache.Reserve(len(jobs))
+	}
 	out := make([]Outcome, len(jobs))
 	if opt.Progress != nil {
 		opt.Progress.Start(len(jobs))
