@@ -36,9 +36,12 @@ var (
 const commitEvery = 25 * time.Millisecond
 
 // recordMax is the size past which a batch is split into more records:
-// four pages, so that bbolt's buffer for a record is a small allocation
-// (large ones make the Go runtime return and refault memory each batch).
-const recordMax = 4<<12 - 64
+// two records, with their keys and headers, fill one page of the file.
+// bbolt puts at least two records in a page, and writes a node of one page
+// from a pooled buffer but one of more pages from a new allocation, which
+// the Go runtime returns and faults in again from one batch to the next. A
+// value bigger than this makes a record alone.
+func recordMax(pageSize int) int { return (pageSize-16)/2 - 16 - 8 }
 
 // keyLen is the length of a Key.
 const keyLen = sha256.Size
@@ -73,6 +76,7 @@ type Cache struct {
 	flushed *sync.Cond
 	arena   []byte // the writer's: records are built in it, reused per batch
 	locs    []loc  // the writer's: where a batch's values went
+	record  int    // recordMax for the file's page size
 }
 
 type entry struct {
@@ -105,6 +109,7 @@ func Open(path string) (*Cache, error) {
 	c := &Cache{db: db, path: path, wake: make(chan struct{}, 1), done: make(chan struct{}),
 		index: map[key]loc{}}
 	c.flushed = sync.NewCond(&c.mu)
+	c.record = recordMax(db.Info().PageSize)
 	if err := db.Update(c.load); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("cache %s: %w (delete the file to start afresh)", path, err)
@@ -300,7 +305,7 @@ func (c *Cache) writer() {
 }
 
 // commit writes a batch, whose first value was put firstPut'th, as one
-// record per recordMax bytes, in one transaction.
+// record per c.record bytes, in one transaction.
 func (c *Cache) commit(batch []entry, firstPut uint64) {
 	// bbolt keeps the records until the commit: they share the arena, one
 	// after another, sized for the whole batch at once and reused.
@@ -321,7 +326,7 @@ func (c *Cache) commit(batch []entry, firstPut uint64) {
 		for i := 0; i < len(batch); {
 			size := 0
 			j := i
-			for ; j < len(batch) && (j == i || size+keyLen+binary.MaxVarintLen32+batch[j].len() <= recordMax); j++ {
+			for ; j < len(batch) && (j == i || size+keyLen+binary.MaxVarintLen32+batch[j].len() <= c.record); j++ {
 				size += keyLen + binary.MaxVarintLen32 + batch[j].len()
 			}
 			rec := c.arena[len(c.arena):len(c.arena)]

@@ -71,7 +71,7 @@ func TestBigBatchesSurviveReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	val := func(i int) []byte { return []byte(strings.Repeat(fmt.Sprint(i%10), 1+i*97%(3*recordMax/2))) }
+	val := func(i int) []byte { return []byte(strings.Repeat(fmt.Sprint(i%10), 1+i*97%(3*c.record/2))) }
 	const n = 300
 	for i := range n {
 		if err := c.Put(Key("id", []byte(fmt.Sprint(i))), nil, val(i)); err != nil {
